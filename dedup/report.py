@@ -1,0 +1,196 @@
+"""The report: ``report.json`` (versioned schema, see README) and a short ``report.md``.
+
+The report holds nothing that changes from run to run on the same input and options
+(no time stamps, no absolute paths, no timings), so it is byte-identical across runs.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from importlib.metadata import PackageNotFoundError, version
+
+from . import __version__
+from .config import ScanConfig
+from .cut import cut
+from .detect import Detection
+from .normalize import NORMALIZATION_VERSION
+
+__all__ = ["SCHEMA_VERSION", "build_report", "render_markdown", "output_texts", "dumps"]
+
+SCHEMA_VERSION = 1
+PREVIEW_CHARS = 120
+
+
+def _version(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
+
+
+def output_texts(det: Detection) -> list[str]:
+    """The deduplicated text of every document, in document order."""
+    return [cut(doc.text, blocks, removed) for doc, blocks, removed in zip(det.documents, det.blocks, det.removed)]
+
+
+def parameters(config: ScanConfig, inputs: list[str] | None = None) -> dict:
+    params = config.as_dict()
+    params.pop("jobs")  # never changes the result
+    bands, rows = config.lsh_params
+    params.update(
+        {
+            "lsh": {"bands": bands, "rows": rows, "max_miss_at_threshold": 0.01 if config.bands is None else None},
+            "exact_hash": "xxh3_128 of the normalized block (UTF-8)",
+            "shingle_hash": "char: polynomial over code points + murmur3 fmix64; word: xxh3_64",
+            "minhash": {"library": "datasketch", "scheme": config.scheme, "num_perm": config.num_perm, "seed": config.seed},
+            "similarity": "Jaccard of shingle sets, verified exactly for every candidate",
+            "normalization_version": NORMALIZATION_VERSION,
+            "libraries": {
+                "dedup": __version__,
+                "datasketch": _version("datasketch"),
+                "xxhash": _version("xxhash"),
+                "numpy": _version("numpy"),
+                "python": platform.python_version(),
+            },
+        }
+    )
+    if inputs is not None:
+        params["inputs"] = inputs
+    return params
+
+
+def build_report(det: Detection, config: ScanConfig, outputs: list[str], out_paths: list[str | None], inputs: list[str] | None = None) -> dict:
+    docs = det.documents
+    doc_rows = []
+    total_in = total_out = total_blocks = total_removed = 0
+    for doc, blocks, removed, out_text, out_path in zip(docs, det.blocks, det.removed, outputs, out_paths):
+        row = {
+            "id": doc.id,
+            "source": doc.source,
+            "line": doc.line,
+            "date": doc.date,
+            "blocks": len(blocks),
+            "removed_blocks": len(removed),
+            "input_chars": len(doc.text),
+            "removed_chars": len(doc.text) - len(out_text),
+            "output_chars": len(out_text),
+            "output": out_path,
+        }
+        if doc.line is None:
+            del row["line"]
+        doc_rows.append(row)
+        total_in += len(doc.text)
+        total_out += len(out_text)
+        total_blocks += len(blocks)
+        total_removed += len(removed)
+    clusters = []
+    duplicate_blocks = 0
+    for c in det.clusters:
+        duplicate_blocks += len(c.members)
+        members = []
+        for m in c.members:
+            doc = docs[m.doc]
+            b = det.blocks[m.doc][m.block]
+            members.append(
+                {
+                    "document": doc.id,
+                    "block": m.block,
+                    "line": b.line,
+                    "span": [b.start, b.end],
+                    "chars": b.end - b.start,
+                    "similarity": round(m.similarity, 4),
+                    "match": m.match,
+                    "action": "kept" if m.match == "canonical" else "removed",
+                    "preview": _preview(doc.text[b.start : b.end]),
+                }
+            )
+        clusters.append(
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "scope": c.scope,
+                "size": len(c.members),
+                "documents": len({m.doc for m in c.members}),
+                "canonical": {"document": members[0]["document"], "block": members[0]["block"], "line": members[0]["line"]},
+                "members": members,
+            }
+        )
+    summary = {
+        "documents": len(docs),
+        "blocks": total_blocks,
+        "short_blocks": det.short_blocks,
+        "compared_blocks": total_blocks - det.short_blocks,
+        "duplicate_blocks": duplicate_blocks,
+        "removed_blocks": total_removed,
+        "clusters": len(det.clusters),
+        "clusters_by_kind": {k: sum(1 for c in det.clusters if c.kind == k) for k in ("exact", "near")},
+        "clusters_by_scope": {s: sum(1 for c in det.clusters if c.scope == s) for s in ("within", "across")},
+        "input_chars": total_in,
+        "removed_chars": total_in - total_out,
+        "output_chars": total_out,
+        "duplicate_ratio": round(total_removed / total_blocks, 6) if total_blocks else 0.0,
+        "removed_char_ratio": round((total_in - total_out) / total_in, 6) if total_in else 0.0,
+        **{k: v for k, v in det.stats.items()},
+    }
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": "dedup",
+        "parameters": parameters(config, inputs),
+        "summary": summary,
+        "documents": doc_rows,
+        "clusters": clusters,
+    }
+
+
+def dumps(report: dict) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("`", "'")
+
+
+def render_markdown(report: dict, max_clusters: int = 30) -> str:
+    s = report["summary"]
+    p = report["parameters"]
+    lines = [
+        "# dedup report",
+        "",
+        f"{s['documents']} documents, {s['blocks']} blocks ({s['short_blocks']} too short to compare). "
+        f"{s['clusters']} clusters ({s['clusters_by_kind']['exact']} exact, {s['clusters_by_kind']['near']} near; "
+        f"{s['clusters_by_scope']['within']} within one document, {s['clusters_by_scope']['across']} across documents). "
+        f"{s['removed_blocks']} blocks removed ({s['duplicate_ratio']:.1%} of blocks), "
+        f"{s['removed_chars']} of {s['input_chars']} characters ({s['removed_char_ratio']:.1%}).",
+        "",
+        f"Parameters: unit `{p['unit']}`, {p['shingle']} {p['ngram']}-gram shingles, threshold {p['threshold']}, "
+        f"MinHash {p['num_perm']} permutations (`{p['scheme']}`, seed {p['seed']}), "
+        f"LSH {p['lsh']['bands']} bands × {p['lsh']['rows']} rows, min {p['min_chars']} chars, keep `{p['keep']}`.",
+        "",
+    ]
+    if report["clusters"]:
+        lines += ["## Clusters", ""]
+        for c in report["clusters"][:max_clusters]:
+            lines.append(f"### Cluster {c['id']}: {c['kind']}, {c['scope']}, {c['size']} copies")
+            lines.append("")
+            lines.append("| action | document | line | similarity | text |")
+            lines.append("|---|---|---|---|---|")
+            for m in c["members"]:
+                lines.append(
+                    f"| {m['action']} | `{_md_escape(m['document'])}` | {m['line']} | {m['similarity']:.3f} | {_md_escape(m['preview'])} |"
+                )
+            lines.append("")
+        if len(report["clusters"]) > max_clusters:
+            lines += [f"… and {len(report['clusters']) - max_clusters} more clusters in report.json.", ""]
+    changed = [d for d in report["documents"] if d["removed_blocks"]]
+    if changed:
+        lines += ["## Documents with removals", "", "| document | blocks | removed | removed chars |", "|---|---|---|---|"]
+        for d in changed:
+            lines.append(f"| `{_md_escape(d['id'])}` | {d['blocks']} | {d['removed_blocks']} | {d['removed_chars']} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,83 @@
+"""``scan``: read a corpus, detect duplicates, write the deduplicated corpus and report."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .config import ScanConfig
+from .detect import Detection, detect
+from .errors import InputError, UsageError
+from .model import Document
+from .readers import Source, discover, read_source
+from .report import build_report, dumps, output_texts, render_markdown
+from .writers import check_out_dir, output_files, write_tree
+
+__all__ = ["scan", "read_corpus", "ScanResult"]
+
+REPORT_FILES = ("report.json", "report.md")
+
+
+@dataclass
+class ScanResult:
+    detection: Detection
+    report: dict
+    outputs: list[str]
+    out: Path | None
+    timings: dict = field(default_factory=dict)
+
+
+def read_corpus(inputs: Sequence[str | os.PathLike], config: ScanConfig) -> tuple[Path, list[Source], list[Document]]:
+    """Read every input document, numbered in reading order; ids must be unique."""
+    root, sources = discover(inputs)
+    documents: list[Document] = []
+    seen: dict[str, str] = {}
+    for src in sources:
+        for doc in read_source(src, text_field=config.text_field, id_field=config.id_field, date_field=config.date_field):
+            where = f"{doc.source}:{doc.line}" if doc.line else doc.source
+            if doc.id in seen:
+                raise InputError(f"{where}: duplicate document id {doc.id!r} (first seen at {seen[doc.id]}); set --id-field")
+            seen[doc.id] = where
+            documents.append(replace(doc, order=len(documents)))
+    return root, sources, documents
+
+
+def scan(
+    inputs: Sequence[str | os.PathLike],
+    out: str | os.PathLike | None,
+    config: ScanConfig | None = None,
+    *,
+    dry_run: bool = False,
+    progress: bool = False,
+) -> ScanResult:
+    """Scan ``inputs`` and write the result under ``out`` (only the reports with
+    ``dry_run``; nothing at all when ``out`` is None)."""
+    config = config or ScanConfig()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    out_path = Path(out) if out is not None else None
+    if out_path is not None:
+        check_out_dir(out_path, [Path(p) for p in inputs])
+    root, sources, documents = read_corpus(inputs, config)
+    clash = [s.rel for s in sources if s.rel in REPORT_FILES]
+    if out_path is not None and clash:
+        raise UsageError(f"the input {clash[0]} would be written over by the report in --out: rename or move it")
+    timings["read"] = time.perf_counter() - t0
+    det = detect(documents, config, progress=progress)
+    timings.update(det.timings)
+    t1 = time.perf_counter()
+    outputs = output_texts(det)
+    out_paths = [None if dry_run or out_path is None else doc.source for doc in documents]
+    report = build_report(det, config, outputs, out_paths, inputs=[os.fspath(p) for p in inputs])
+    timings["plan"] = time.perf_counter() - t1
+    if out_path is not None:
+        t2 = time.perf_counter()
+        files = [] if dry_run else list(output_files(sources, documents, outputs, config.text_field))
+        files += [("report.json", dumps(report).encode("utf-8")), ("report.md", render_markdown(report).encode("utf-8"))]
+        write_tree(out_path, files)
+        timings["write"] = time.perf_counter() - t2
+    timings["total"] = time.perf_counter() - t0
+    return ScanResult(det, report, outputs, out_path, timings)

@@ -1,0 +1,121 @@
+"""Shingles: the sets of n-grams whose overlap measures how alike two blocks are.
+
+Every shingle is represented by a 64-bit hash, and every block by the sorted array of
+its distinct shingle hashes (``numpy.uint64``), which is what MinHash signs and what
+verification intersects.
+
+* ``char`` shingles (the default): every run of ``n`` characters of the normalized
+  text, spaces included.  They tolerate typos and Turkish suffixes, and need no word
+  boundaries, so Chinese and Japanese work as well as Turkish.  They are hashed with
+  numpy over the whole batch at once (a polynomial over the code points, then the
+  MurmurHash3 finalizer), not one Python call per shingle.
+* ``word`` shingles: every run of ``n`` words, hashed with xxh3-64.
+
+A normalized text shorter than one shingle is one shingle of its own, so short blocks
+are never silently dropped (two texts of a single word are alike only if equal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import xxhash
+
+__all__ = ["shingle_sets", "jaccard", "SHINGLE_KINDS"]
+
+SHINGLE_KINDS = ("char", "word")
+
+_U64 = np.uint64
+_MULT = _U64(0x9E3779B97F4A7C15)
+_MASK64 = (1 << 64) - 1
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> _U64(33))
+    h = h * _U64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> _U64(33))
+    h = h * _U64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> _U64(33))
+
+
+def _poly(codepoints: Sequence[int]) -> int:
+    h = 0
+    for c in codepoints:
+        h = (h * 0x9E3779B97F4A7C15 + c + 1) & _MASK64
+    return h
+
+
+def _group(hashes: np.ndarray, owner: np.ndarray, count: int) -> list[np.ndarray]:
+    """Split (owner, hash) pairs into one sorted, de-duplicated array per owner."""
+    order = np.lexsort((hashes, owner))
+    hashes = hashes[order]
+    owner = owner[order]
+    if len(hashes) > 1:
+        keep = np.empty(len(hashes), dtype=bool)
+        keep[0] = True
+        np.not_equal(hashes[1:], hashes[:-1], out=keep[1:])
+        keep[1:] |= owner[1:] != owner[:-1]
+        hashes = hashes[keep]
+        owner = owner[keep]
+    bounds = np.searchsorted(owner, np.arange(count + 1))
+    return [hashes[bounds[i] : bounds[i + 1]] for i in range(count)]
+
+
+def _char_shingles(texts: Sequence[str], n: int) -> list[np.ndarray]:
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    ends = np.cumsum(lengths)
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(_U64) + _U64(1)
+    windows = len(codes) - n + 1
+    parts_h: list[np.ndarray] = []
+    parts_o: list[np.ndarray] = []
+    if windows > 0:
+        h = np.zeros(windows, dtype=_U64)
+        for j in range(n):
+            h *= _MULT
+            h += codes[j : j + windows]
+        owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)[:windows]
+        valid = np.arange(n, windows + n, dtype=np.int64) <= ends[owner]
+        parts_h.append(_fmix64(h[valid]))
+        parts_o.append(owner[valid])
+    short = [i for i, t in enumerate(texts) if 0 < len(t) < n]
+    if short:
+        parts_h.append(_fmix64(np.array([_poly(map(ord, texts[i])) for i in short], dtype=_U64)))
+        parts_o.append(np.array(short, dtype=np.int64))
+    if not parts_h:
+        return [np.empty(0, dtype=_U64) for _ in texts]
+    return _group(np.concatenate(parts_h), np.concatenate(parts_o), len(texts))
+
+
+def _word_shingles(texts: Sequence[str], n: int) -> list[np.ndarray]:
+    hasher = xxhash.xxh3_64_intdigest
+    out = []
+    for text in texts:
+        words = text.split()
+        if not words:
+            grams: list[str] = []
+        elif len(words) <= n:
+            grams = [" ".join(words)]
+        else:
+            grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+        out.append(np.unique(np.fromiter((hasher(g.encode("utf-8")) for g in grams), dtype=_U64, count=len(grams))))
+    return out
+
+
+def shingle_sets(texts: Sequence[str], kind: str = "char", n: int = 5) -> list[np.ndarray]:
+    """Return, for each normalized text, the sorted distinct 64-bit shingle hashes."""
+    if n < 1:
+        raise ValueError("n-gram size must be at least 1")
+    if kind == "char":
+        return _char_shingles(texts, n)
+    if kind == "word":
+        return _word_shingles(texts, n)
+    raise ValueError(f"unknown shingle kind {kind!r}: choose one of {', '.join(SHINGLE_KINDS)}")
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact Jaccard similarity of two sorted, distinct shingle arrays."""
+    if len(a) == 0 or len(b) == 0:
+        return 1.0 if len(a) == len(b) else 0.0
+    inter = np.intersect1d(a, b, assume_unique=True).size
+    return inter / (len(a) + len(b) - inter)

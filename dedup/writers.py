@@ -1,0 +1,98 @@
+"""Writing the output folder atomically.
+
+Everything is written into a fresh temporary folder beside ``--out`` and moved into
+place only when complete, so an interrupted run never leaves a half-written folder that
+looks finished.  An existing ``--out`` is replaced only when it is empty or holds a
+previous dedup output (a ``report.json`` at its top); anything else is refused before
+any work is done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .errors import UsageError
+from .model import Document
+from .readers import Source
+
+__all__ = ["check_out_dir", "output_files", "write_tree"]
+
+
+def check_out_dir(out: Path, inputs: Sequence[Path]) -> None:
+    """Refuse an output folder that overlaps an input or holds someone else's files."""
+    out_r = out.resolve()
+    for p in inputs:
+        p_r = p.resolve()
+        if out_r == p_r or (p_r.is_dir() and out_r.is_relative_to(p_r)):
+            raise UsageError(f"--out {out} is inside the input {p}: choose a folder outside the inputs")
+        if p_r.is_relative_to(out_r):
+            raise UsageError(f"the input {p} is inside --out {out}: choose another output folder")
+    if out.is_symlink():
+        raise UsageError(f"--out {out} is a symbolic link: give a real folder")
+    if out.exists():
+        if not out.is_dir():
+            raise UsageError(f"--out {out} exists and is not a folder")
+        if any(out.iterdir()) and not (out / "report.json").is_file():
+            raise UsageError(f"--out {out} is not empty and holds no earlier dedup output: choose an empty or new folder")
+
+
+def output_files(sources: Sequence[Source], documents: Sequence[Document], outputs: Sequence[str], text_field: str) -> Iterable[tuple[str, bytes]]:
+    """Yield ``(relative path, content)`` of every output file, in a fixed order."""
+    by_source: dict[str, list[int]] = {}
+    for i, doc in enumerate(documents):
+        by_source.setdefault(doc.source, []).append(i)
+    for src in sources:
+        indices = by_source.get(src.rel, [])
+        if src.kind == "text":
+            for i in indices:
+                yield src.rel, outputs[i].encode("utf-8")
+            continue
+        lines = []
+        for i in indices:
+            doc = documents[i]
+            if outputs[i] == doc.text:
+                lines.append(doc.meta["raw"])
+            else:
+                record = dict(doc.meta["record"])
+                record[text_field] = outputs[i]
+                lines.append(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        yield src.rel, b"".join(line + b"\n" for line in lines)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_tree(out: Path, files: Iterable[tuple[str, bytes]]) -> None:
+    """Write ``files`` (relative path → bytes) as the folder ``out``, atomically."""
+    parent = out.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    try:
+        root = tmp.resolve()
+        for rel, data in files:
+            target = (tmp / rel).resolve()
+            if not target.is_relative_to(root) or target == root:
+                raise UsageError(f"refusing to write {rel!r}: it would land outside --out")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "xb") as fh:
+                fh.write(data)
+        os.chmod(tmp, 0o777 & ~_umask())
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
+            os.rmdir(old)
+            os.rename(out, old)
+            os.rename(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
