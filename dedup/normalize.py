@@ -12,6 +12,8 @@ compare.  It is built so that the variants a web corpus produces of one paragrap
 * Diacritics on Latin letters are dropped (``ç ğ ö ş ü â é`` → ``c g o s u a e``), so
   text typed on a keyboard without them still matches.  Marks on other scripts (Indic
   vowel signs, Japanese dakuten, Hangul) are kept: they are letters there.
+* A URL becomes one word (its punctuation removed), so a link whose slug repeats a
+  headline is not taken for a copy of the headline.
 * Apostrophes and quote marks in words vanish (``NATO’nun`` = ``NATO'nun`` =
   ``NATOnun``); every other punctuation mark, symbol, dash and list bullet becomes a
   space; zero-width and other format characters vanish; runs of white space become one
@@ -81,6 +83,12 @@ def _build_table() -> dict[int, str | None]:
 
 _TABLE = _build_table()
 _SPACE_RUN = re.compile(r"\s+")
+_URL = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.)[^\s<>\"]+")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _squash_url(match: re.Match) -> str:
+    return " " + _NOT_WORD.sub("", match.group(0)) + " "
 
 
 def normalize(text: str) -> str:
@@ -91,6 +99,8 @@ def normalize(text: str) -> str:
     """
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
+    if "://" in text or "www." in text:
+        text = _URL.sub(_squash_url, text)
     text = text.translate(_TABLE).casefold()
     if not text.isascii():
         # casefold() can produce combining marks again (e.g. 'ǰ' -> 'ǰ'); drop them.
