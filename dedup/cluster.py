@@ -36,12 +36,14 @@ def star_clusters(
     similarity: Callable[[int, int], float],
     threshold: float,
     multi: np.ndarray | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> tuple[list[NodeCluster], dict[str, int]]:
     """Cluster nodes around centers visited in ascending ``rank``.
 
     ``pairs`` are candidate pairs (``(m, 2)``); ``similarity(a, b)`` the true
     similarity; ``multi[node]`` is true when the node stands for two or more blocks (an
-    exact cluster even without near neighbours).  Returns the clusters (only those with
+    exact cluster even without near neighbours); ``on_progress(k)`` is told that ``k``
+    more nodes were visited.  Returns the clusters (only those with
     two blocks or more) and counts of verified and accepted pairs."""
     neighbours: list[list[int]] = [[] for _ in range(n_nodes)]
     for a, b in pairs.tolist():
@@ -50,7 +52,9 @@ def star_clusters(
     assigned = np.zeros(n_nodes, dtype=bool)
     clusters: list[NodeCluster] = []
     verified = accepted = 0
-    for center in np.argsort(np.asarray(rank), kind="stable").tolist():
+    for visited, center in enumerate(np.argsort(np.asarray(rank), kind="stable").tolist(), start=1):
+        if on_progress is not None and visited % 4096 == 0:
+            on_progress(4096)
         if assigned[center]:
             continue
         assigned[center] = True
@@ -66,4 +70,6 @@ def star_clusters(
                 members.append((other, sim))
         if members or (multi is not None and multi[center]):
             clusters.append(NodeCluster(center, tuple(members)))
+    if on_progress is not None:
+        on_progress(n_nodes % 4096)
     return clusters, {"verified_pairs": verified, "accepted_pairs": accepted}

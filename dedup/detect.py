@@ -198,19 +198,22 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
     # 3. candidates.
     t1 = time.perf_counter()
     bands, rows = config.lsh_params
-    pairs = candidate_pairs(sig, bands, rows) if n_nodes > 1 else np.empty((0, 2), dtype=np.int64)
+    with bar(bands, "candidates", "band") as pbar:
+        pairs = candidate_pairs(sig, bands, rows, pbar.update) if n_nodes > 1 else np.empty((0, 2), dtype=np.int64)
     timings["lsh"] = time.perf_counter() - t1
 
     # 4. verify and cluster.
     t2 = time.perf_counter()
-    node_clusters, counts = star_clusters(
-        n_nodes,
-        rank,
-        pairs,
-        lambda a, b: jaccard(node_shingles[a], node_shingles[b]),
-        config.threshold,
-        multi,
-    )
+    with bar(n_nodes, "verify+cluster", "text") as pbar:
+        node_clusters, counts = star_clusters(
+            n_nodes,
+            rank,
+            pairs,
+            lambda a, b: jaccard(node_shingles[a], node_shingles[b]),
+            config.threshold,
+            multi,
+            pbar.update,
+        )
     timings["cluster"] = time.perf_counter() - t2
 
     # 5. canonical copy and members.

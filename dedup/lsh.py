@@ -20,7 +20,7 @@ hash table per band: the same candidates as ``datasketch.MinHashLSH`` with the s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -55,13 +55,15 @@ def _band_keys(sig: np.ndarray, start: int, stop: int) -> np.ndarray:
     return key
 
 
-def buckets(sig: np.ndarray, bands: int, rows: int) -> Iterator[np.ndarray]:
+def buckets(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], None] | None = None) -> Iterator[np.ndarray]:
     """Yield, band by band, the arrays of row indices that share a bucket (size >= 2),
-    each sorted ascending."""
+    each sorted ascending.  ``on_band`` is called after each band (progress)."""
     n = len(sig)
     if n < 2:
         return
     for band in range(bands):
+        if band and on_band is not None:
+            on_band()
         keys = _band_keys(sig, band * rows, (band + 1) * rows)
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
@@ -80,13 +82,15 @@ def buckets(sig: np.ndarray, bands: int, rows: int) -> Iterator[np.ndarray]:
                     group = members[inverse.ravel() == g]
                     if len(group) > 1:
                         yield np.sort(group)
+    if on_band is not None:
+        on_band()
 
 
-def candidate_pairs(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+def candidate_pairs(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], None] | None = None) -> np.ndarray:
     """Return the distinct candidate pairs ``(i, j)``, ``i < j``, as an ``(m, 2)``
     array sorted lexicographically."""
     chunks = []
-    for members in buckets(sig, bands, rows):
+    for members in buckets(sig, bands, rows, on_band):
         i, j = np.triu_indices(len(members), k=1)
         chunks.append(np.stack((members[i], members[j]), axis=1))
     if not chunks:

@@ -47,19 +47,10 @@ def _poly(codepoints: Sequence[int]) -> int:
 
 
 def _group(hashes: np.ndarray, owner: np.ndarray, count: int) -> list[np.ndarray]:
-    """Split (owner, hash) pairs into one sorted, de-duplicated array per owner."""
-    order = np.lexsort((hashes, owner))
-    hashes = hashes[order]
-    owner = owner[order]
-    if len(hashes) > 1:
-        keep = np.empty(len(hashes), dtype=bool)
-        keep[0] = True
-        np.not_equal(hashes[1:], hashes[:-1], out=keep[1:])
-        keep[1:] |= owner[1:] != owner[:-1]
-        hashes = hashes[keep]
-        owner = owner[keep]
+    """Split (owner, hash) pairs, ``owner`` ascending, into one sorted, de-duplicated
+    array per owner."""
     bounds = np.searchsorted(owner, np.arange(count + 1))
-    return [hashes[bounds[i] : bounds[i + 1]] for i in range(count)]
+    return [np.unique(hashes[bounds[i] : bounds[i + 1]]) for i in range(count)]
 
 
 def _char_shingles(texts: Sequence[str], n: int) -> list[np.ndarray]:
@@ -84,7 +75,11 @@ def _char_shingles(texts: Sequence[str], n: int) -> list[np.ndarray]:
         parts_o.append(np.array(short, dtype=np.int64))
     if not parts_h:
         return [np.empty(0, dtype=_U64) for _ in texts]
-    return _group(np.concatenate(parts_h), np.concatenate(parts_o), len(texts))
+    hashes, owner = np.concatenate(parts_h), np.concatenate(parts_o)
+    if short:
+        order = np.argsort(owner, kind="stable")
+        hashes, owner = hashes[order], owner[order]
+    return _group(hashes, owner, len(texts))
 
 
 def _word_shingles(texts: Sequence[str], n: int) -> list[np.ndarray]:

@@ -34,10 +34,11 @@ def signatures(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme:
     out = np.empty((len(shingles), num_perm), dtype=dtype)
     if not len(shingles):
         return out
+    # Plain lists of Python ints: datasketch calls the hash function once per value.
     if scheme == "affine64":
-        inputs = list(shingles)
+        inputs = [s.tolist() for s in shingles]
     else:
-        inputs = [(s >> np.uint64(32)).astype(np.uint32) for s in shingles]
+        inputs = [(s >> np.uint64(32)).tolist() for s in shingles]
     for i, (values, m) in enumerate(
         zip(inputs, MinHash.generator(inputs, num_perm=num_perm, seed=seed, scheme=scheme, hashfunc=_identity))
     ):

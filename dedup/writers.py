@@ -58,10 +58,49 @@ def output_files(sources: Sequence[Source], documents: Sequence[Document], outpu
             if outputs[i] == doc.text:
                 lines.append(doc.meta["raw"])
             else:
-                record = dict(doc.meta["record"])
-                record[text_field] = outputs[i]
-                lines.append(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+                lines.append(_replace_field(doc.meta["raw"], text_field, outputs[i], doc.meta["record"]))
         yield src.rel, b"".join(line + b"\n" for line in lines)
+
+
+_DECODER = json.JSONDecoder()
+_WS = " \t\n\r"
+
+
+def _field_span(line: str, field: str) -> tuple[int, int] | None:
+    """Character span of the value of top-level ``field`` in a JSON object line (the
+    last one, as json.loads keeps the last of duplicate keys)."""
+    i = len(line) - len(line.lstrip(_WS))
+    if not line.startswith("{", i):
+        return None
+    i += 1
+    found = None
+    while True:
+        while i < len(line) and line[i] in _WS + ",":
+            i += 1
+        if i >= len(line) or line[i] == "}":
+            return found
+        key, i = json.decoder.scanstring(line, i + 1)
+        while line[i] in _WS:
+            i += 1
+        i += 1  # the colon
+        while line[i] in _WS:
+            i += 1
+        start = i
+        _, i = _DECODER.raw_decode(line, i)
+        if key == field:
+            found = (start, i)
+
+
+def _replace_field(raw: bytes, field: str, value: str, record: dict) -> bytes:
+    """``raw`` with only the value of ``field`` replaced: every other byte is kept."""
+    line = raw.decode("utf-8")
+    span = _field_span(line, field)
+    if span is None:  # cannot happen for a line json.loads accepted; stay safe
+        record = dict(record)
+        record[field] = value
+        return json.dumps(record, ensure_ascii=False).encode("utf-8")
+    encoded = json.dumps(value, ensure_ascii=line.isascii())
+    return (line[: span[0]] + encoded + line[span[1] :]).encode("utf-8")
 
 
 def _umask() -> int:
