@@ -23,7 +23,7 @@ class ScanConfig:
     unit: str = "line"
     shingle: str = "char"
     ngram: int = 5
-    threshold: float = 0.7
+    threshold: float = 0.65
     num_perm: int = 128
     bands: int | None = None
     rows: int | None = None
