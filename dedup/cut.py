@@ -21,30 +21,41 @@ def _breaks(sep: str) -> int:
     return sep.count("\n") + sep.count("\r") - sep.count("\r\n")
 
 
+def _strongest(seps) -> str:
+    best, best_breaks = "", -1
+    for sep in seps:
+        n = _breaks(sep)
+        if n > best_breaks:
+            best, best_breaks = sep, n
+    return best
+
+
 def cut(text: str, blocks: Sequence[Block], removed: Collection[int]) -> str:
     """Return ``text`` without the blocks whose index is in ``removed``."""
-    if not removed:
+    if not removed or not blocks:
         return text
     kept = [b for b in blocks if b.index not in removed]
-    if not blocks:
-        return text
-    out = [text[: blocks[0].seg_start]]
+
+    def sep(i: int) -> str:  # the separator after blocks[i]
+        return text[blocks[i].seg_end : blocks[i + 1].seg_start]
+
+    lead = text[: blocks[0].seg_start]
+    trail = text[blocks[-1].seg_end :]
     if not kept:
-        out.append(text[blocks[-1].seg_end :])
-        return "".join(out)
-    # Separators: sep[i] stands between blocks[i] and blocks[i + 1].
+        # The white space that ends the lead and the trail are the two separators
+        # left around the removed text: keep the stronger one only.
+        core = lead.rstrip()
+        return core + _strongest([lead[len(core) :], trail])
+    out = [lead]
+    if kept[0].index > 0 and lead and lead[-1] not in "\r\n":
+        # The first block shared its line with the lead (a date header): the next
+        # kept block must not be glued onto that line.
+        out.append(_strongest(sep(i) for i in range(kept[0].index)))
     prev: Block | None = None
     for b in kept:
         if prev is not None:
-            best = None
-            best_breaks = -1
-            for i in range(prev.index, b.index):
-                sep = text[blocks[i].seg_end : blocks[i + 1].seg_start]
-                n = _breaks(sep)
-                if n > best_breaks:
-                    best, best_breaks = sep, n
-            out.append(best or "")
+            out.append(_strongest(sep(i) for i in range(prev.index, b.index)))
         out.append(text[b.seg_start : b.seg_end])
         prev = b
-    out.append(text[blocks[-1].seg_end :])
+    out.append(trail)
     return "".join(out)

@@ -94,7 +94,7 @@ def analyze_batch(texts: Sequence[str], config: ScanConfig) -> _Batch:
             if weighted_length(norm) < config.min_chars:
                 keys.append(-1)
                 continue
-            key = hasher(norm.encode("utf-8"))
+            key = hasher(norm.encode("utf-8", "surrogatepass"))
             keys.append(key)
             if key not in first:
                 first[key] = len(norms)

@@ -82,6 +82,8 @@ def _build_table() -> dict[int, str | None]:
 
 
 _TABLE = _build_table()
+# Applied before NFKC, which would turn some of them into a space and a combining mark.
+_PRE = {ord(ch): None for ch in _JOINERS}
 _SPACE_RUN = re.compile(r"\s+")
 _URL = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.)[^\s<>\"]+")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -98,13 +100,15 @@ def normalize(text: str) -> str:
     True
     """
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+        text = unicodedata.normalize("NFKC", text.translate(_PRE))
     if "://" in text or "www." in text:
         text = _URL.sub(_squash_url, text)
     text = text.translate(_TABLE).casefold()
-    if not text.isascii():
-        # casefold() can produce combining marks again (e.g. 'ǰ' -> 'ǰ'); drop them.
-        text = text.translate(_TABLE)
+    # Removing characters can bring a letter and a mark together, and casefold() can
+    # produce marks ('ǰ' -> 'ǰ'): repeat until nothing changes, so that
+    # normalize(normalize(x)) == normalize(x).
+    while not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text).translate(_TABLE).casefold()
     return _SPACE_RUN.sub(" ", text).strip()
 
 

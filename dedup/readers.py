@@ -1,7 +1,8 @@
 """Reading a corpus: folders of text files and JSONL files, in a deterministic order.
 
-* A folder is searched recursively for ``*.txt``, ``*.md`` and ``*.jsonl``; files are
-  taken in sorted order of their relative path, never in the order the OS lists them.
+* Inputs are read in the order given; a folder is searched recursively for ``*.txt``,
+  ``*.md`` and ``*.jsonl``, taken in sorted order of their relative path, never in the
+  order the OS lists them.  A dedup output folder's own ``report.md`` is skipped.
 * A text file is one document; its id is its path relative to the input root.
 * A JSONL file holds one document per line; its id is the id field (default ``id``) or,
   when that is absent, ``path:line``.  Other fields are carried along untouched.
@@ -67,19 +68,39 @@ def discover(inputs: Sequence[str | os.PathLike]) -> tuple[Path, list[Source]]:
         root = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in resolved]))
     found: dict[Path, Source] = {}
     for p in resolved:
-        files = [p] if p.is_file() else [f for f in p.rglob("*") if f.is_file() and _kind(f)]
+        if p.is_file():
+            files = [p]
+        else:
+            files = sorted(
+                (f for f in p.rglob("*") if f.is_file() and _kind(f) and not _is_own_report(f)),
+                key=lambda f: f.relative_to(p).as_posix(),
+            )
         for f in files:
             key = f.resolve()
             if key not in found:
                 found[key] = Source(f, f.relative_to(root).as_posix(), _kind(f) or "text")
-    return root, sorted(found.values(), key=lambda s: (s.rel, str(s.path)))
+    # Inputs in the order given; inside a folder, sorted by relative path.
+    return root, list(found.values())
+
+
+def _is_own_report(path: Path) -> bool:
+    """A dedup output folder's report.md (beside its report.json) is not a document."""
+    if path.name != "report.md":
+        return False
+    report = path.with_name("report.json")
+    try:
+        with open(report, encoding="utf-8") as fh:
+            head = fh.read(200)
+    except OSError:
+        return False
+    return '"schema_version"' in head and '"tool": "dedup"' in head
 
 
 def _decode(data: bytes, where: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{where}: not valid UTF-8 at byte {exc.start} (give --encoding, or fix the file)") from None
+        raise InputError(f"{where}: not valid UTF-8 at byte {exc.start} (dedup reads UTF-8 text)") from None
 
 
 def read_source(source: Source, *, text_field: str = "text", id_field: str = "id", date_field: str = "date") -> Iterator[Document]:

@@ -56,7 +56,7 @@ def _group(hashes: np.ndarray, owner: np.ndarray, count: int) -> list[np.ndarray
 def _char_shingles(texts: Sequence[str], n: int) -> list[np.ndarray]:
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     ends = np.cumsum(lengths)
-    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(_U64) + _U64(1)
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(_U64) + _U64(1)
     windows = len(codes) - n + 1
     parts_h: list[np.ndarray] = []
     parts_o: list[np.ndarray] = []
@@ -93,7 +93,7 @@ def _word_shingles(texts: Sequence[str], n: int) -> list[np.ndarray]:
             grams = [" ".join(words)]
         else:
             grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-        out.append(np.unique(np.fromiter((hasher(g.encode("utf-8")) for g in grams), dtype=_U64, count=len(grams))))
+        out.append(np.unique(np.fromiter((hasher(g.encode("utf-8", "surrogatepass")) for g in grams), dtype=_U64, count=len(grams))))
     return out
 
 

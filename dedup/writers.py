@@ -91,6 +91,14 @@ def _field_span(line: str, field: str) -> tuple[int, int] | None:
             found = (start, i)
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, from a \\ud800 escape
+        return False
+    return True
+
+
 def _replace_field(raw: bytes, field: str, value: str, record: dict) -> bytes:
     """``raw`` with only the value of ``field`` replaced: every other byte is kept."""
     line = raw.decode("utf-8")
@@ -98,8 +106,8 @@ def _replace_field(raw: bytes, field: str, value: str, record: dict) -> bytes:
     if span is None:  # cannot happen for a line json.loads accepted; stay safe
         record = dict(record)
         record[field] = value
-        return json.dumps(record, ensure_ascii=False).encode("utf-8")
-    encoded = json.dumps(value, ensure_ascii=line.isascii())
+        return json.dumps(record, ensure_ascii=True).encode("utf-8")
+    encoded = json.dumps(value, ensure_ascii=line.isascii() or not _encodable(value))
     return (line[: span[0]] + encoded + line[span[1] :]).encode("utf-8")
 
 

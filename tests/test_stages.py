@@ -1,0 +1,794 @@
+"""Unit tests, one stage at a time: split, cut, normalize, shingle, LSH, signatures,
+clustering and the keep policies."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from datasketch import MinHash, MinHashLSH
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup import Document, ScanConfig, detect, scan
+from dedup.cluster import star_clusters
+from dedup.cut import cut
+from dedup.lsh import candidate_pairs, candidate_probability, choose_params
+from dedup.normalize import normalize, weighted_length
+from dedup.shingle import jaccard, shingle_sets
+from dedup.signatures import signatures
+from dedup.split import date_header, split
+
+from conftest import write_docs
+
+FAST = settings(max_examples=60, deadline=None)
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def block_texts(text: str, unit: str = "line") -> list[str]:
+    return [text[b.start : b.end] for b in split(text, unit)]
+
+
+def max_break_run(text: str) -> int:
+    """The largest number of line breaks in one stretch of white space (a run of
+    blank lines counts its breaks; ``\\r\\n`` is one break)."""
+    best = 0
+    for m in re.finditer(r"[^\S\r\n]*(?:(?:\r\n|\r|\n)[^\S\r\n]*)+", text):
+        best = max(best, len(_BREAK.findall(m.group(0))))
+    return best
+
+
+# --------------------------------------------------------------------------- split
+
+
+def test_split_line_unit_offsets_and_line_numbers():
+    text = "  Alpha one  \n\nBeta\ttwo\n   \n\tGamma\n"
+    blocks = split(text, "line")
+    assert [text[b.start : b.end] for b in blocks] == ["Alpha one", "Beta\ttwo", "Gamma"]
+    assert [b.line for b in blocks] == [1, 3, 5]
+    assert [b.index for b in blocks] == [0, 1, 2]
+    # The segment is the whole line (indentation included, line break not).
+    assert [text[b.seg_start : b.seg_end] for b in blocks] == ["  Alpha one  ", "Beta\ttwo", "\tGamma"]
+
+
+def test_split_paragraph_unit():
+    text = "one a\none b\n\n\ntwo\n  \t \nthree a\nthree b\nthree c"
+    blocks = split(text, "paragraph")
+    assert [text[b.start : b.end] for b in blocks] == ["one a\none b", "two", "three a\nthree b\nthree c"]
+    assert [b.line for b in blocks] == [1, 5, 7]
+
+
+@pytest.mark.parametrize("unit", ["line", "paragraph"])
+def test_split_crlf_and_lone_cr_are_line_breaks(unit):
+    text = "a1 x\r\nb2 y\rc3 z\n\r\nd4 w\r"
+    got = [(text[b.start : b.end], b.line) for b in split(text, unit)]
+    if unit == "line":
+        assert got == [("a1 x", 1), ("b2 y", 2), ("c3 z", 3), ("d4 w", 5)]
+    else:
+        assert got == [("a1 x\r\nb2 y\rc3 z", 1), ("d4 w", 5)]
+
+
+def test_split_other_characters_do_not_break_lines():
+    # Form feed, NEL and the Unicode line separator end a line for str.splitlines(),
+    # but the README names only \n, \r\n and \r.
+    text = "one\x0ctwo\x85three\u2028four\nfive"
+    assert block_texts(text) == ["one\x0ctwo\x85three\u2028four", "five"]
+
+
+def test_split_blank_text_has_no_blocks():
+    assert split("", "line") == []
+    assert split(" \n\t\r\n  \r", "line") == []
+    assert split("\n\n \n", "paragraph") == []
+
+
+def test_split_rejects_unknown_unit():
+    with pytest.raises(ValueError):
+        split("x", "sentence")
+
+
+_line_content = st.text(alphabet="ab İıçşĞ\t\u00a0xyz.", max_size=8)
+_line_break = st.sampled_from(["\n", "\r\n", "\r"])
+
+
+@FAST
+@given(st.lists(st.tuples(_line_content, _line_break), max_size=12), _line_content)
+def test_split_line_blocks_match_a_reference_splitter(lines, last):
+    text = "".join(c + b for c, b in lines) + last
+    expected = [
+        (content.strip(), number)
+        for number, content in enumerate(_BREAK.split(text), start=1)
+        if content.strip()
+    ]
+    blocks = split(text, "line")
+    assert [(text[b.start : b.end], b.line) for b in blocks] == expected
+    for b in blocks:
+        seg = text[b.seg_start : b.seg_end]
+        assert "\n" not in seg and "\r" not in seg
+        assert seg.strip() == text[b.start : b.end]
+
+
+@FAST
+@given(st.lists(st.tuples(_line_content, _line_break), max_size=12), _line_content)
+def test_split_paragraph_blocks_are_runs_of_non_blank_lines(lines, last):
+    text = "".join(c + b for c, b in lines) + last
+    paragraphs: list[list[str]] = [[]]
+    for content in _BREAK.split(text):
+        if content.strip():
+            paragraphs[-1].append(content.strip())
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    expected = [p for p in paragraphs if p]
+    blocks = split(text, "paragraph")
+    assert len(blocks) == len(expected)
+    for b, para in zip(blocks, expected):
+        body = text[b.start : b.end]
+        assert body == body.strip()
+        assert [x.strip() for x in _BREAK.split(body)] == para
+
+
+def test_date_header_is_metadata_not_a_block():
+    text = "date 2024-03-05\nFirst line here\nSecond line\n"
+    assert date_header(text)[0] == "2024-03-05"
+    blocks = split(text)
+    assert [text[b.start : b.end] for b in blocks] == ["First line here", "Second line"]
+    assert [b.line for b in blocks] == [2, 3]
+
+
+def test_date_header_on_the_same_line_as_the_lead():
+    # The scraped-news layout of seeds/001 and seeds/004.
+    text = " date 2025-12-11 Rusya, NATO ve Avrupa\n\nİkinci paragraf\n"
+    assert date_header(text)[0] == "2025-12-11"
+    blocks = split(text)
+    assert [(text[b.start : b.end], b.line) for b in blocks] == [("Rusya, NATO ve Avrupa", 1), ("İkinci paragraf", 3)]
+    assert "date" not in text[blocks[0].seg_start : blocks[0].seg_end]
+
+
+def test_date_header_after_blank_lines_and_crlf():
+    text = "\r\n\r\ndate 2020-01-02\r\nBody line\r\n"
+    assert date_header(text)[0] == "2020-01-02"
+    assert [(text[b.start : b.end], b.line) for b in split(text)] == [("Body line", 4)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "update 2024-01-01\nx",
+        "Date 2024-01-01\nx",
+        "date 2024-01-011\nx",
+        "date 2024-01-01-02\nx",
+        "intro\ndate 2024-01-01\nx",
+        "date: 2024-01-01\nx",
+    ],
+)
+def test_not_a_date_header(text):
+    assert date_header(text) == (None, 0)
+    assert text.splitlines()[0].strip() in block_texts(text)
+
+
+# --------------------------------------------------------------------------- cut
+
+
+def _cut(text: str, remove_texts: set[str], unit: str = "line") -> str:
+    blocks = split(text, unit)
+    return cut(text, blocks, {b.index for b in blocks if text[b.start : b.end] in remove_texts})
+
+
+def test_cut_nothing_returns_the_text():
+    text = "  A\r\n\r\nB  \rC"
+    assert cut(text, split(text), set()) == text
+
+
+def test_cut_a_line():
+    assert _cut("Alpha\nBeta\nGamma\n", {"Beta"}) == "Alpha\nGamma\n"
+    assert _cut("Alpha\nBeta\nGamma\n", {"Alpha"}) == "Beta\nGamma\n"
+    assert _cut("Alpha\nBeta\nGamma\n", {"Gamma"}) == "Alpha\nBeta\n"
+    assert _cut("Alpha\nBeta\nGamma", {"Gamma"}) == "Alpha\nBeta"
+
+
+def test_cut_paragraph_leaves_no_doubled_blank_line():
+    text = "P one\n\nP two\nstill two\n\nP three\n"
+    assert _cut(text, {"P two\nstill two"}, "paragraph") == "P one\n\nP three\n"
+    assert _cut(text, {"P one"}, "paragraph") == "P two\nstill two\n\nP three\n"
+    assert _cut(text, {"P three"}, "paragraph") == "P one\n\nP two\nstill two\n"
+    assert _cut(text, {"P one", "P three"}, "paragraph") == "P two\nstill two\n"
+
+
+def test_cut_keeps_the_strongest_separator():
+    # Removing the last line of a paragraph must not glue two paragraphs together.
+    assert _cut("A line\nB line\n\nC line\n", {"B line"}) == "A line\n\nC line\n"
+    # ... nor the first line of one.
+    assert _cut("A line\n\nB line\nC line\n", {"B line"}) == "A line\n\nC line\n"
+    # Two blank lines between paragraphs were there before: the first of equals stays.
+    assert _cut("A\n\n\nB\n\nC\n", {"B"}) == "A\n\n\nC\n"
+    assert _cut("A\r\nB\r\n\r\nC\r\n", {"B"}) == "A\r\n\r\nC\r\n"
+    assert _cut("A\n \t\nB\n\nC", {"B"}) == "A\n \t\nC"
+
+
+def test_cut_keeps_kept_blocks_byte_identical():
+    text = "  indented ş  \n\t tab line\u00a0\r\nRemove me\rlast  "
+    out = _cut(text, {"Remove me"})
+    assert out == "  indented ş  \n\t tab line\u00a0\r\nlast  "
+
+
+def test_cut_all_blocks_removes_every_block_and_keeps_the_header():
+    text = "date 2020-01-01\nFirst block\n\nSecond block\n"
+    blocks = split(text)
+    out = cut(text, blocks, {b.index for b in blocks})
+    assert out.startswith("date 2020-01-01")
+    assert "block" not in out
+    assert split(out) == []
+    plain = "One\nTwo\n"
+    out = cut(plain, split(plain), {0, 1})
+    assert out.strip() == ""
+
+
+@pytest.mark.parametrize("text", ["date 2020-01-01\nFirst block\n", "\n\nOnly block\n\n"])
+def test_cut_all_blocks_adds_no_blank_line(text):
+    blocks = split(text)
+    out = cut(text, blocks, {b.index for b in blocks})
+    assert max_break_run(out) <= max_break_run(text)
+
+
+def test_cut_lead_on_the_header_line_keeps_the_next_block_on_its_own_line():
+    text = " date 2025-12-11 Agency lead paragraph.\n\nSecond paragraph.\n"
+    out = _cut(text, {"Agency lead paragraph."})
+    assert "Second paragraph." in out
+    assert out.index("Second paragraph.") > 0
+    assert out[out.index("Second paragraph.") - 1] in "\r\n"
+
+
+_doc_line = st.sampled_from(["alpha", "  beta ", "gamma\t", "İçel", "", " ", "\t"])
+
+
+@st.composite
+def doc_and_removal(draw, with_header=False):
+    parts = []
+    for _ in range(draw(st.integers(0, 10))):
+        parts.append(draw(_doc_line) + draw(_line_break))
+    parts.append(draw(_doc_line))
+    text = "".join(parts)
+    if with_header:
+        text = "date 2021-02-03\n" + text
+    unit = draw(st.sampled_from(["line", "paragraph"]))
+    blocks = split(text, unit)
+    removed = draw(st.sets(st.sampled_from([b.index for b in blocks]))) if blocks else set()
+    return text, unit, blocks, removed
+
+
+@FAST
+@given(doc_and_removal())
+def test_cut_property_output_is_the_input_minus_whole_blocks(case):
+    text, unit, blocks, removed = case
+    out = cut(text, blocks, removed)
+    kept = [b for b in blocks if b.index not in removed]
+    if not removed:
+        assert out == text
+        return
+    # Re-splitting the output gives exactly the kept blocks, byte-identical, in order.
+    assert block_texts(out, unit) == [text[b.start : b.end] for b in kept]
+    if not kept:
+        return
+    # Walk the output: prefix, then each kept segment with a whitespace gap taken from
+    # the input between the two kept blocks, then the suffix.
+    pos = 0
+    prefix = text[: blocks[0].seg_start]
+    assert out.startswith(prefix)
+    pos = len(prefix)
+    prev = None
+    for b in kept:
+        seg = text[b.seg_start : b.seg_end]
+        if prev is not None:
+            gap_end = out.index(seg, pos)
+            gap = out[pos:gap_end]
+            assert gap.strip() == "" and _BREAK.search(gap)
+            assert gap in text[prev.seg_end : b.seg_start]
+            pos = gap_end
+        assert out[pos : pos + len(seg)] == seg
+        pos += len(seg)
+        prev = b
+    assert out[pos:] == text[blocks[-1].seg_end :]
+    # No doubled blank line: no longer run of line breaks than the input had.
+    assert max_break_run(out) <= max_break_run(text)
+
+
+# --------------------------------------------------------------------------- normalize
+
+
+def test_normalize_turkish_dotted_and_dotless_i():
+    forms = ["DIŞİŞLERİ", "Dışişleri", "Disisleri", "DISISLERI", "dişişleri", "DİŞİŞLERİ"]
+    assert {normalize(f) for f in forms} == {"disisleri"}
+    assert {normalize(f) for f in ["İSTANBUL", "istanbul", "Istanbul", "ıstanbul", "ISTANBUL"]} == {"istanbul"}
+    # str.lower() turns İ into i + combining dot; normalize must not.
+    assert normalize("İ") == "i"
+    assert normalize("I\u0307") == "i"
+    assert normalize("ı") == normalize("I") == normalize("i") == "i"
+
+
+def test_normalize_turkish_headline_in_capitals():
+    caps = "RUSYA DIŞİŞLERİ BAKANI SERGEY LAVROV: TÜRKİYE İLE DAĞLIK KARABAĞ"
+    mixed = "Rusya Dışişleri Bakanı Sergey Lavrov: Türkiye ile Dağlık Karabağ"
+    ascii_ = "Rusya Disisleri Bakani Sergey Lavrov - Turkiye ile Daglik Karabag"
+    assert normalize(caps) == normalize(mixed) == normalize(ascii_)
+
+
+def test_normalize_apostrophes_vanish():
+    assert normalize("NATO’nun") == normalize("NATO'nun") == normalize("NATOnun") == "natonun"
+    assert normalize("Türkiye'nin") == normalize("Türkiye’nin") == normalize("Turkiyenin")
+    assert normalize("Fırat`ın") == normalize("Fırat‛ın") == normalize("Fıratʼın") == "firatin"
+
+
+def test_normalize_acute_accent_used_as_apostrophe_vanishes():
+    assert normalize("NATO´nun") == normalize("NATO'nun") == "natonun"
+
+
+def test_normalize_dashes_quotes_bullets_become_spaces():
+    assert normalize("• İçel — “Bakanı” – «yeni»") == "icel bakani yeni"
+    assert normalize("- Icel - \"Bakani\" - <yeni>") == "icel bakani yeni"
+    assert normalize("A+ A-") == "a a"
+    assert normalize("  a \t\n  b\u00a0\u2003c  ") == "a b c"
+
+
+def test_normalize_format_characters_vanish():
+    assert normalize("Dış\u200bişleri\u00ad") == normalize("Dışişleri")
+    assert normalize("\ufeffHaber") == "haber"
+
+
+def test_normalize_nfkc_full_width_and_ligatures():
+    assert normalize("ＤＩＳＩＳＬＥＲＩ　１２３") == "disisleri 123"
+    assert normalize("ﬁnal ﬂow") == "final flow"
+    assert normalize("①") == "1"
+
+
+def test_normalize_german():
+    assert normalize("Straße") == normalize("STRASSE") == normalize("strasse") == "strasse"
+    assert normalize("Müller") == normalize("MÜLLER") == normalize("Muller") == "muller"
+    assert normalize("Ärger über Öl") == "arger uber ol"
+
+
+def test_normalize_latin_diacritics_and_extra_letters():
+    assert normalize("çğöşüâéñ") == "cgosuaen"
+    assert normalize("Łódź Øresund Æsir") == "lodz oresund aesir"
+
+
+def test_normalize_keeps_cjk_and_other_scripts():
+    assert normalize("日本語のテキスト") == "日本語のテキスト"
+    assert normalize("한국어 뉴스") == "한국어 뉴스"
+    assert normalize("が") == "が"  # the dakuten is part of the letter
+    assert normalize("हिन्दी") == "हिन्दी"
+    assert normalize("中文，测试。") == "中文 测试"
+
+
+def test_normalize_url_is_one_word():
+    got = normalize("Bkz. https://www.example.com/dis-isleri_bakani?id=3 haberi")
+    assert got.split() == ["bkz", "httpswwwexamplecomdisisleribakaniid3", "haberi"]
+    assert normalize("www.site.com.tr/a-b") == "wwwsitecomtrab"
+
+
+def test_weighted_length_counts_cjk_double():
+    assert weighted_length("abc") == 3
+    assert weighted_length("日本語") == 6
+    assert weighted_length("한국 ab") == 7
+    assert weighted_length(normalize("İçel")) == 4
+
+
+_norm_alphabet = st.sampled_from(
+    list("aAbBiIıİsSşŞçÇğĞöÖüÜßẞéÉ")
+    + list(" \t\n\u00a0\u2003'’`´-—–“”\"«»•.,:;!?()/")
+    + ["\u200b", "\u00ad", "\ufeff", "\u0307", "\u0301", "Ａ", "１", "ﬁ"]
+    + list("日本語テキ한국")
+    + ["https://a.b/c-d ", "www.x.com "]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_norm_alphabet, max_size=20).map("".join))
+def test_normalize_is_idempotent(text):
+    once = normalize(text)
+    assert normalize(once) == once
+    assert once == once.strip()
+    assert "  " not in once
+
+
+@pytest.mark.parametrize("text", ["か\u200b\u3099", "か'\u3099", "\u1100\u200b\u1161"])
+def test_normalize_is_idempotent_with_separated_combining_marks(text):
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+# --------------------------------------------------------------------------- shingle
+
+
+def py_shingles(text: str, kind: str = "char", n: int = 5) -> set[str]:
+    """Reference shingles as Python strings (the README's definition)."""
+    if kind == "char":
+        if not text:
+            return set()
+        if len(text) < n:
+            return {text}
+        return {text[i : i + n] for i in range(len(text) - n + 1)}
+    words = text.split()
+    if not words:
+        return set()
+    if len(words) <= n:
+        return {" ".join(words)}
+    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def test_char_shingle_counts():
+    got = shingle_sets(["abcdef", "abcde", "abc", "", "aaaaaaa"], "char", 5)
+    assert [len(s) for s in got] == [2, 1, 1, 0, 1]
+    for s in got:
+        assert s.dtype == np.uint64
+        assert list(s) == sorted(set(s.tolist()))
+
+
+def test_word_shingle_counts():
+    got = shingle_sets(["a b c d", "a b", "", "x x x x x"], "word", 2)
+    assert [len(s) for s in got] == [3, 1, 0, 1]
+
+
+def test_short_texts_are_one_shingle_each():
+    a, b, c = shingle_sets(["kiev", "kyiv", "kiev"], "char", 5)
+    assert len(a) == len(b) == 1
+    assert jaccard(a, b) == 0.0
+    assert jaccard(a, c) == 1.0
+    w1, w2 = shingle_sets(["one two", "one three"], "word", 3)
+    assert jaccard(w1, w2) == 0.0
+
+
+def test_shingle_rejects_bad_arguments():
+    with pytest.raises(ValueError):
+        shingle_sets(["x"], "char", 0)
+    with pytest.raises(ValueError):
+        shingle_sets(["x"], "sentence", 5)
+
+
+_shingle_text = st.text(alphabet="abc şİ日", max_size=14)
+
+
+@FAST
+@given(_shingle_text, _shingle_text, st.sampled_from(["char", "word"]), st.integers(1, 5))
+def test_jaccard_is_exact(a, b, kind, n):
+    sa, sb = shingle_sets([a, b], kind, n)
+    ra, rb = py_shingles(a, kind, n), py_shingles(b, kind, n)
+    assert len(sa) == len(ra) and len(sb) == len(rb)
+    if ra or rb:
+        expected = len(ra & rb) / len(ra | rb)
+    else:
+        expected = 1.0
+    assert jaccard(sa, sb) == expected
+    assert jaccard(sb, sa) == expected
+
+
+@FAST
+@given(st.lists(_shingle_text, min_size=1, max_size=6), st.sampled_from(["char", "word"]), st.integers(1, 6))
+def test_shingles_of_a_text_do_not_depend_on_its_batch(texts, kind, n):
+    together = shingle_sets(texts, kind, n)
+    for text, got in zip(texts, together):
+        assert np.array_equal(shingle_sets([text], kind, n)[0], got)
+
+
+# --------------------------------------------------------------------------- LSH
+
+
+@pytest.mark.parametrize("num_perm", [16, 64, 128, 256])
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0])
+def test_choose_params_finds_99_percent_of_pairs_at_the_threshold(threshold, num_perm):
+    if candidate_probability(threshold, num_perm, 1) < 0.99:
+        pytest.skip("no banding can reach 99 % here")
+    bands, rows = choose_params(threshold, num_perm)
+    assert bands * rows <= num_perm
+    assert candidate_probability(threshold, bands, rows) >= 0.99
+    # ... and above the threshold too.
+    assert candidate_probability(min(1.0, threshold + 0.05), bands, rows) >= 0.99
+    # It is the largest such number of rows (fewest false positives).
+    for r in range(rows + 1, num_perm + 1):
+        assert candidate_probability(threshold, num_perm // r, r) < 0.99
+
+
+def test_choose_params_documented_example():
+    assert choose_params(0.8, 128) == (21, 6)
+
+
+def _datasketch_pairs(sig: np.ndarray, bands: int, rows: int, scheme: str) -> set[tuple[int, int]]:
+    num_perm = sig.shape[1]
+    lsh = MinHashLSH(threshold=0.5, num_perm=num_perm, params=(bands, rows))
+    hashes = [MinHash(num_perm, scheme=scheme, hashvalues=row) for row in sig]
+    for i, m in enumerate(hashes):
+        lsh.insert(i, m)
+    return {(min(i, j), max(i, j)) for i, m in enumerate(hashes) for j in lsh.query(m) if j != i}
+
+
+@st.composite
+def signature_matrix(draw):
+    num_perm = draw(st.sampled_from([16, 24, 32]))
+    n = draw(st.integers(0, 25))
+    rows = draw(st.integers(1, 4))
+    bands = draw(st.integers(2, num_perm // rows))  # datasketch wants two bands or more
+    values = draw(st.integers(2, 4))  # few distinct values: many shared bands
+    seed = draw(st.integers(0, 2**32 - 1))
+    scheme = draw(st.sampled_from(["affine32", "affine64"]))
+    dtype = np.uint32 if scheme == "affine32" else np.uint64
+    rng = np.random.default_rng(seed)
+    sig = rng.integers(0, values, size=(n, num_perm)).astype(dtype)
+    return sig, bands, rows, scheme
+
+
+@settings(max_examples=40, deadline=None)
+@given(signature_matrix())
+def test_candidate_pairs_equal_datasketch_lsh(case):
+    sig, bands, rows, scheme = case
+    got = candidate_pairs(sig, bands, rows)
+    assert got.ndim == 2 and got.shape[1] == 2
+    pairs = [tuple(p) for p in got.tolist()]
+    assert pairs == sorted(set(pairs))
+    assert all(i < j for i, j in pairs)
+    assert set(pairs) == _datasketch_pairs(sig, bands, rows, scheme)
+
+
+def test_candidate_pairs_equal_datasketch_on_real_signatures():
+    base = "dışişleri bakanı sergey lavrov türkiye ile dağlık karabağ meselesinde çalışmaya devam"
+    texts = [normalize(base)]
+    words = base.split()
+    for k in range(1, 12):
+        texts.append(normalize(" ".join(words[k:] + words[:k])))
+        texts.append(normalize(" ".join(w for i, w in enumerate(words) if i % (k + 1))))
+    texts += [normalize(base + " ek kelime"), normalize("tamamen başka bir metin burada yazıyor")]
+    sig = signatures(shingle_sets(texts), 128, 1, "affine32")
+    for bands, rows in [(32, 4), (21, 6), (16, 8), (128, 1), (2, 64)]:
+        got = {tuple(p) for p in candidate_pairs(sig, bands, rows).tolist()}
+        assert got == _datasketch_pairs(sig, bands, rows, "affine32")
+
+
+# --------------------------------------------------------------------------- signatures
+
+
+def test_equal_sets_give_equal_signatures_in_any_batch():
+    texts = ["rusya dışişleri bakanı", "başka bir metin daha", "rusya dışişleri bakanı"]
+    sets = shingle_sets([normalize(t) for t in texts])
+    for scheme in ("affine32", "affine64", "legacy"):
+        sig = signatures(sets, 64, 1, scheme)
+        assert sig.shape == (3, 64)
+        assert np.array_equal(sig[0], sig[2])
+        assert not np.array_equal(sig[0], sig[1])
+        alone = signatures([sets[2]], 64, 1, scheme)
+        assert np.array_equal(alone[0], sig[2])
+
+
+def test_signatures_are_datasketch_minhash_of_the_shingles():
+    sets = shingle_sets(["rusya disisleri bakani sergey lavrov"])
+    sig = signatures(sets, 64, 7, "affine32")
+    m = MinHash(64, seed=7, scheme="affine32", hashfunc=lambda v: v)
+    for v in (sets[0] >> np.uint64(32)).astype(np.uint32).tolist():
+        m.update(v)
+    assert np.array_equal(m.hashvalues, sig[0])
+
+
+def test_signature_similarity_estimates_jaccard():
+    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa".split()
+    texts = [" ".join(words[:12]), " ".join(words[2:14]), " ".join(words[5:16]), " ".join(words[:12]).upper()]
+    norms = [normalize(t) for t in texts]
+    sets = shingle_sets(norms)
+    sig = signatures(sets, 256, 1, "affine32")
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            true = jaccard(sets[i], sets[j])
+            est = float(np.mean(sig[i] == sig[j]))
+            assert abs(est - true) <= 0.12, (i, j, true, est)
+
+
+def test_signatures_refuse_an_empty_set():
+    with pytest.raises(ValueError):
+        signatures([np.empty(0, dtype=np.uint64)], 16, 1, "affine32")
+
+
+# --------------------------------------------------------------------------- cluster
+
+WORDS = (
+    "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike "
+    "november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu"
+).split()
+CHAIN_A = " ".join(WORDS[0:20])
+CHAIN_B = " ".join(WORDS[3:23])
+CHAIN_C = " ".join(WORDS[6:26])
+CHAIN_T = 0.65
+
+
+def _sim(a: str, b: str) -> float:
+    sa, sb = shingle_sets([normalize(a), normalize(b)])
+    return jaccard(sa, sb)
+
+
+def test_chain_fixture_is_a_chain():
+    assert _sim(CHAIN_A, CHAIN_B) >= CHAIN_T
+    assert _sim(CHAIN_B, CHAIN_C) >= CHAIN_T
+    assert _sim(CHAIN_A, CHAIN_C) < CHAIN_T
+
+
+def test_star_clusters_do_not_chain():
+    sims = {(0, 1): 0.9, (1, 2): 0.9, (0, 2): 0.1}
+    pairs = np.array([[0, 1], [1, 2], [0, 2]])
+    clusters, counts = star_clusters(3, [0, 1, 2], pairs, lambda a, b: sims[(min(a, b), max(a, b))], 0.7)
+    assert [(c.center, [m for m, _ in c.members]) for c in clusters] == [(0, [1])]
+    assert counts["accepted_pairs"] == 1
+    # The middle node ranked first takes both ends.
+    clusters, _ = star_clusters(3, [1, 0, 2], pairs, lambda a, b: sims[(min(a, b), max(a, b))], 0.7)
+    assert [(c.center, sorted(m for m, _ in c.members)) for c in clusters] == [(1, [0, 2])]
+
+
+def _docs(*texts: str, dates=None) -> list[Document]:
+    dates = dates or [None] * len(texts)
+    return [Document(f"d{i}", t, order=i, date=d) for i, (t, d) in enumerate(zip(texts, dates))]
+
+
+def _removed_texts(det) -> list[tuple[int, str]]:
+    out = []
+    for d, doc in enumerate(det.documents):
+        for b in sorted(det.removed[d]):
+            blk = det.blocks[d][b]
+            out.append((d, doc.text[blk.start : blk.end]))
+    return out
+
+
+def test_detect_does_not_chain():
+    cfg = ScanConfig(threshold=CHAIN_T, min_chars=5)
+    det = detect(_docs(CHAIN_A + "\n", CHAIN_B + "\n", CHAIN_C + "\n"), cfg)
+    a_cluster = [c for c in det.clusters if c.canonical.doc == 0]
+    assert len(a_cluster) == 1
+    assert {m.doc for m in a_cluster[0].members} == {0, 1}  # C is like B, not like A
+    assert _removed_texts(det) == [(1, CHAIN_B)]  # C stays: it is not like A
+
+
+def test_detect_members_are_similar_to_the_canonical():
+    cfg = ScanConfig(threshold=CHAIN_T, min_chars=5)
+    det = detect(_docs(CHAIN_B + "\n", CHAIN_A + "\n", CHAIN_C + "\n"), cfg)
+    assert len(det.clusters) == 1
+    c = det.clusters[0]
+    assert c.kind == "near" and c.scope == "across"
+    canon = det.documents[c.canonical.doc].text.strip()
+    assert canon == CHAIN_B
+    for m in c.members[1:]:
+        text = det.documents[m.doc].text.strip()
+        assert m.match == "near"
+        assert m.similarity == pytest.approx(_sim(canon, text))
+        assert m.similarity >= CHAIN_T
+
+
+def test_detect_exact_tier_uses_the_normalized_text():
+    a = "RUSYA DIŞİŞLERİ BAKANI SERGEY LAVROV: NATO’NUN GENİŞLEMESİ"
+    b = "Rusya Dışişleri Bakanı Sergey Lavrov - NATO'nun genişlemesi"
+    det = detect(_docs(f"{a}\nfirst document text\n", f"intro line of document two\n{b}\n"), ScanConfig())
+    assert len(det.clusters) == 1
+    c = det.clusters[0]
+    assert c.kind == "exact" and c.scope == "across"
+    assert [(m.doc, m.block, m.match, m.similarity) for m in c.members] == [(0, 0, "canonical", 1.0), (1, 1, "exact", 1.0)]
+
+
+def test_short_blocks_are_never_compared():
+    det = detect(_docs("A+ A-\nİstanbul\nunique text of document one\n", "A+ A-\nİstanbul\nunique text of doc two\n"), ScanConfig())
+    assert det.clusters == []
+    assert det.short_blocks == 4
+    # min_chars counts the normalized text: 19 letters + 'ş' stay short at 20.
+    det = detect(_docs("abcdefghijklmnoprsş\n", "ABCDEFGHIJKLMNOPRSS\n"), ScanConfig())
+    assert det.clusters == [] and det.short_blocks == 2
+    det = detect(_docs("abcdefghijklmnoprsş\n", "ABCDEFGHIJKLMNOPRSS\n"), ScanConfig(min_chars=19))
+    assert len(det.clusters) == 1
+
+
+def test_cjk_counts_double_for_min_chars():
+    line = "日本語のニュース記事です"  # 12 characters, weight 24
+    det = detect(_docs(line + "\n", line + "\n"), ScanConfig())
+    assert len(det.clusters) == 1
+    assert det.clusters[0].kind == "exact"
+
+
+def test_date_headers_are_never_duplicates():
+    docs = _docs("date 2020-01-01\nfirst document has its own text\n", "date 2020-01-01\nsecond document text is different\n")
+    det = detect(docs, ScanConfig(min_chars=5))
+    assert det.clusters == []
+    assert [len(b) for b in det.blocks] == [1, 1]
+
+
+def test_within_one_document_the_first_occurrence_is_kept():
+    line = "Lavrov: NATO’nun genişlemesi cevapsız kalmayacak"
+    for keep in ("first", "longest", "earliest"):
+        det = detect(_docs(f"{line}\nA+ A-\n{line}\nother text of the article\n{line}\n"), ScanConfig(keep=keep))
+        assert len(det.clusters) == 1
+        c = det.clusters[0]
+        assert c.scope == "within"
+        assert [(m.block, m.match) for m in c.members] == [(0, "canonical"), (2, "exact"), (4, "exact")]
+
+
+# --------------------------------------------------------------------------- keep policies
+
+SHORT = "Dışişleri Bakanı Lavrov Ankara'da açıklama yaptı ve soruları yanıtladı"
+LONG = SHORT + " bugün"
+
+
+def _kept_doc(det) -> int:
+    assert len(det.clusters) == 1
+    return det.clusters[0].canonical.doc
+
+
+def test_keep_first():
+    det = detect(_docs(f"x1 unique one one one\n{LONG}\n", f"{SHORT}\n", f"{LONG}\n"), ScanConfig(keep="first"))
+    assert _kept_doc(det) == 0
+    assert [r[0] for r in _removed_texts(det)] == [1, 2]
+
+
+def test_keep_longest():
+    assert _sim(SHORT, LONG) >= 0.7
+    det = detect(_docs(f"{SHORT}\n", f"{LONG}\n", f"{SHORT}\n"), ScanConfig(keep="longest"))
+    assert _kept_doc(det) == 1
+    assert _removed_texts(det) == [(0, SHORT), (2, SHORT)]
+
+
+def test_keep_longest_counts_the_original_characters_and_ties_go_to_first():
+    plain = "Rusya Dışişleri Bakanı Sergey Lavrov açıklama yaptı"
+    padded = "Rusya Dışişleri Bakanı —  Sergey Lavrov: açıklama yaptı"
+    assert normalize(plain) == normalize(padded)
+    det = detect(_docs(f"{plain}\n", f"{padded}\n", f"{padded}\n"), ScanConfig(keep="longest"))
+    assert _kept_doc(det) == 1
+    det = detect(_docs(f"{plain}\n", f"{plain}\n"), ScanConfig(keep="longest"))
+    assert _kept_doc(det) == 0
+
+
+def test_keep_earliest_by_date():
+    docs = _docs(f"{SHORT}\n", f"{SHORT}\n", f"{LONG}\n", f"{SHORT}\n", dates=["2021-05-01", None, "2019-12-31", "2020-06-01"])
+    det = detect(docs, ScanConfig(keep="earliest"))
+    assert _kept_doc(det) == 2
+    assert sorted(r[0] for r in _removed_texts(det)) == [0, 1, 3]
+
+
+def test_keep_earliest_puts_undated_after_dated_and_ties_to_first():
+    det = detect(_docs(f"{SHORT}\n", f"{SHORT}\n", f"{SHORT}\n", dates=[None, "2030-01-01", "2030-01-01"]), ScanConfig(keep="earliest"))
+    assert _kept_doc(det) == 1
+    det = detect(_docs(f"{SHORT}\n", f"{SHORT}\n", dates=[None, None]), ScanConfig(keep="earliest"))
+    assert _kept_doc(det) == 0
+
+
+def _kept_ids(result) -> list[str]:
+    return [
+        m["document"] for c in result.report["clusters"] for m in c["members"] if m["action"] == "kept"
+    ]
+
+
+def test_keep_earliest_reads_the_date_header(tmp_path: Path):
+    corpus = write_docs(
+        tmp_path / "c",
+        {
+            "a.txt": f"date 2022-03-01\n{SHORT}\nbody of a is here\n",
+            "b.txt": f"date 2021-07-15\n{SHORT}\nbody of b is here\n",
+            "c.txt": f"{SHORT}\nbody of c has no date\n",
+        },
+    )
+    result = scan([corpus], None, ScanConfig(keep="earliest"))
+    assert _kept_ids(result) == ["b.txt"]
+    assert {d["id"]: d["date"] for d in result.report["documents"]} == {"a.txt": "2022-03-01", "b.txt": "2021-07-15", "c.txt": None}
+    assert _kept_ids(scan([corpus], None, ScanConfig(keep="first"))) == ["a.txt"]
+
+
+def test_keep_earliest_reads_the_jsonl_date_field(tmp_path: Path):
+    rows = [
+        {"id": "r1", "published": "2024-05-02T10:00:00Z", "text": f"{SHORT}\nr1 body text here"},
+        {"id": "r2", "text": f"{SHORT}\nr2 body, no date at all"},
+        {"id": "r3", "published": "2023-11-30", "text": f"{SHORT}\nr3 body text here"},
+        {"id": "r4", "published": "2024-01-01", "text": f"date 2020-01-01\n{SHORT}\nr4: the field wins over the header"},
+    ]
+    folder = tmp_path / "j"
+    folder.mkdir()
+    (folder / "news.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    result = scan([folder], None, ScanConfig(keep="earliest", date_field="published"))
+    assert _kept_ids(result) == ["r3"]
+    assert [d["date"] for d in result.report["documents"]] == ["2024-05-02", None, "2023-11-30", "2024-01-01"]
+    # Undated records come after dated ones even when read first.
+    folder2 = tmp_path / "j2"
+    folder2.mkdir()
+    (folder2 / "news.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in [rows[1], rows[0]]), encoding="utf-8"
+    )
+    assert _kept_ids(scan([folder2], None, ScanConfig(keep="earliest", date_field="published"))) == ["r1"]
