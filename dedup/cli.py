@@ -1,27 +1,30 @@
-"""The ``dedup`` command line: parses options into a :class:`ScanConfig` and calls the
-library.  Nothing here decides a result."""
+"""The ``dedup`` command line: parses options (and the configuration file) into one
+validated :class:`ScanConfig` and calls the library.  Nothing here decides a result."""
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from . import __version__
 from .config import ScanConfig
-from .errors import EXIT_INTERRUPTED, DedupError
-from .scan import scan as run_scan
+from .errors import EXIT_INTERRUPTED, DedupError, UsageError
+from .settings import SCAN_KEYS, load_settings, merge
 
+EXIT_LIMIT = 1
 EXIT_INTERNAL = 3
 
 EXIT_CODES_HELP = (
-    "Exit codes: 0 success; 2 bad option or bad input (one line on stderr naming the file, "
-    "nothing written); 3 internal error (please report it; --debug shows the traceback); "
-    "130 interrupted."
+    "Exit codes: 0 success (check: every limit holds); 1 check: a limit is broken; "
+    "2 bad option or bad input (one line on stderr naming the file, nothing written); "
+    "3 internal error (please report it; --debug shows the traceback); 130 interrupted."
 )
 
 app = typer.Typer(
@@ -54,6 +57,35 @@ class Scheme(str, Enum):
     legacy = "legacy"
 
 
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+    junit = "junit"
+
+
+D = ScanConfig()  # built-in defaults, shown in --help
+Inputs = Annotated[list[Path], typer.Argument(help="Folders (searched for *.txt, *.md, *.jsonl) and files.", show_default=False)]
+UnitOpt = Annotated[Optional[Unit], typer.Option(help=f"Block unit: every non-blank line, or blank-line separated paragraphs. [default: {D.unit}]", show_default=False)]
+ThresholdOpt = Annotated[Optional[float], typer.Option(help=f"Jaccard similarity of shingle sets from which two blocks are near duplicates. [default: {D.threshold}]", show_default=False)]
+ShingleOpt = Annotated[Optional[Shingle], typer.Option(help=f"Shingles: character or word n-grams. [default: {D.shingle}]", show_default=False)]
+NgramOpt = Annotated[Optional[int], typer.Option(help=f"Shingle size in characters or words. [default: {D.ngram}]", show_default=False)]
+MinCharsOpt = Annotated[Optional[int], typer.Option(help=f"Blocks shorter than this (normalized; CJK counts double) are kept and never compared. [default: {D.min_chars}]", show_default=False)]
+KeepOpt = Annotated[Optional[Keep], typer.Option(help=f"Copy to keep: first seen, longest, or earliest dated (date field or 'date YYYY-MM-DD' header). [default: {D.keep}]", show_default=False)]
+NumPermOpt = Annotated[Optional[int], typer.Option(help=f"MinHash permutations. [default: {D.num_perm}]", show_default=False)]
+BandsOpt = Annotated[Optional[int], typer.Option(help="LSH bands (with --rows). [default: chosen for 99% recall at the threshold]", show_default=False)]
+RowsOpt = Annotated[Optional[int], typer.Option(help="LSH rows per band (with --bands).", show_default=False)]
+SeedOpt = Annotated[Optional[int], typer.Option(help=f"MinHash seed. [default: {D.seed}]", show_default=False)]
+SchemeOpt = Annotated[Optional[Scheme], typer.Option(help=f"datasketch permutation scheme. [default: {D.scheme}]", show_default=False)]
+TextFieldOpt = Annotated[Optional[str], typer.Option(help=f"JSONL field holding the text. [default: {D.text_field}]", show_default=False)]
+IdFieldOpt = Annotated[Optional[str], typer.Option(help=f"JSONL field holding the document id. [default: {D.id_field}]", show_default=False)]
+DateFieldOpt = Annotated[Optional[str], typer.Option(help=f"JSONL field holding the date (for --keep earliest). [default: {D.date_field}]", show_default=False)]
+JobsOpt = Annotated[Optional[int], typer.Option("--jobs", "-j", help="Worker processes; never changes the result. [default: 1]", show_default=False)]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Configuration file (default: the nearest dedup.toml or pyproject.toml with [tool.dedup]).", show_default=False)]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars and no summary.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"dedup {__version__}")
@@ -67,9 +99,35 @@ def main(
     """Find exact and near-duplicate text blocks within and across documents."""
 
 
-def _fail(message: str, code: int) -> None:
-    typer.echo(f"dedup: error: {message}", err=True)
-    raise typer.Exit(code)
+def _enum_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.value if isinstance(v, Enum) else v) for k, v in values.items()}
+
+
+def _config(cli_values: dict[str, Any], settings: dict[str, Any]) -> ScanConfig:
+    merged = merge(_enum_values(cli_values), settings)
+    return ScanConfig(**{k: v for k, v in merged.items() if k in SCAN_KEYS})
+
+
+def _run(body: Callable[[], int | None], debug: bool) -> None:
+    """Run a command body, turning every failure into one line and an exit code."""
+    try:
+        code = body()
+    except DedupError as exc:
+        typer.echo(f"dedup: error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("dedup: interrupted; nothing was written", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as exc:  # an internal error: say how to report it
+        if debug:
+            traceback.print_exc()
+        typer.echo(
+            f"dedup: internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback and report it)",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INTERNAL) from None
+    if code:
+        raise typer.Exit(code)
 
 
 def _summary(result, dry_run: bool) -> str:
@@ -91,58 +149,133 @@ def _summary(result, dry_run: bool) -> str:
     return "\n".join(lines)
 
 
+def _progress(quiet: bool) -> bool:
+    return not quiet and sys.stderr.isatty()
+
+
 @app.command(epilog=EXIT_CODES_HELP)
 def scan(
-    inputs: Annotated[list[Path], typer.Argument(help="Folders (searched for *.txt, *.md, *.jsonl) and files.", show_default=False)],
+    inputs: Inputs,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: deduplicated texts, report.json, report.md.")],
-    unit: Annotated[Unit, typer.Option(help="Block unit: every non-blank line, or blank-line separated paragraphs.")] = Unit.line,
-    threshold: Annotated[float, typer.Option(help="Jaccard similarity of shingle sets from which two blocks are near duplicates.")] = ScanConfig.threshold,
-    shingle: Annotated[Shingle, typer.Option(help="Shingles: character or word n-grams.")] = Shingle.char,
-    ngram: Annotated[int, typer.Option(help="Shingle size (characters or words).")] = ScanConfig.ngram,
-    min_chars: Annotated[int, typer.Option(help="Blocks shorter than this (normalized; CJK counts double) are kept and never compared.")] = ScanConfig.min_chars,
-    keep: Annotated[Keep, typer.Option(help="Which copy to keep: first seen, longest, or earliest dated (date field or 'date YYYY-MM-DD' header).")] = Keep.first,
-    num_perm: Annotated[int, typer.Option(help="MinHash permutations.")] = ScanConfig.num_perm,
-    bands: Annotated[Optional[int], typer.Option(help="LSH bands (default: chosen for 99% recall at the threshold).")] = None,
-    rows: Annotated[Optional[int], typer.Option(help="LSH rows per band (with --bands).")] = None,
-    seed: Annotated[int, typer.Option(help="MinHash seed.")] = ScanConfig.seed,
-    scheme: Annotated[Scheme, typer.Option(help="datasketch permutation scheme.")] = Scheme.affine32,
-    text_field: Annotated[str, typer.Option(help="JSONL field holding the text.")] = ScanConfig.text_field,
-    id_field: Annotated[str, typer.Option(help="JSONL field holding the document id.")] = ScanConfig.id_field,
-    date_field: Annotated[str, typer.Option(help="JSONL field holding the date (for --keep earliest).")] = ScanConfig.date_field,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (never changes the result).")] = 1,
+    unit: UnitOpt = None,
+    threshold: ThresholdOpt = None,
+    shingle: ShingleOpt = None,
+    ngram: NgramOpt = None,
+    min_chars: MinCharsOpt = None,
+    keep: KeepOpt = None,
+    num_perm: NumPermOpt = None,
+    bands: BandsOpt = None,
+    rows: RowsOpt = None,
+    seed: SeedOpt = None,
+    scheme: SchemeOpt = None,
+    text_field: TextFieldOpt = None,
+    id_field: IdFieldOpt = None,
+    date_field: DateFieldOpt = None,
+    jobs: JobsOpt = None,
+    config: ConfigOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write only report.json and report.md.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars and no summary.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")] = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Find repeated blocks in INPUTS and write a deduplicated copy of every document
     plus report.json and report.md to --out."""
-    try:
-        config = ScanConfig(
-            unit=unit.value,
-            shingle=shingle.value,
-            ngram=ngram,
-            threshold=threshold,
-            num_perm=num_perm,
-            bands=bands,
-            rows=rows,
-            seed=seed,
-            scheme=scheme.value,
-            min_chars=min_chars,
-            keep=keep.value,
-            text_field=text_field,
-            id_field=id_field,
-            date_field=date_field,
-            jobs=jobs,
-        )
-        result = run_scan(inputs, out, config, dry_run=dry_run, progress=not quiet and sys.stderr.isatty())
-    except DedupError as exc:
-        _fail(str(exc), exc.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("dedup: interrupted; nothing was written to --out", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    except Exception as exc:  # an internal error: say how to report it
-        if debug:
-            traceback.print_exc()
-        _fail(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback and report it)", EXIT_INTERNAL)
-    if not quiet:
-        typer.echo(_summary(result, dry_run))
+    from .scan import scan as run_scan
+
+    cli_values = dict(
+        unit=unit, threshold=threshold, shingle=shingle, ngram=ngram, min_chars=min_chars, keep=keep,
+        num_perm=num_perm, bands=bands, rows=rows, seed=seed, scheme=scheme, text_field=text_field,
+        id_field=id_field, date_field=date_field, jobs=jobs,
+    )  # fmt: skip
+
+    def body() -> None:
+        settings, _ = load_settings(config)
+        cfg = _config(cli_values, settings)
+        result = run_scan(inputs, out, cfg, dry_run=dry_run, progress=_progress(quiet))
+        if not quiet:
+            typer.echo(_summary(result, dry_run))
+
+    _run(body, debug)
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+def check(
+    inputs: Inputs,
+    max_duplicate_ratio: Annotated[Optional[float], typer.Option(help="Most new duplicate blocks allowed, as a share of all blocks (0.01 = 1 %).", show_default=False)] = None,
+    max_cross_duplicates: Annotated[Optional[int], typer.Option(help="Most new duplicate blocks allowed whose copies are in other documents.", show_default=False)] = None,
+    max_within_duplicates: Annotated[Optional[int], typer.Option(help="Most new duplicate blocks allowed whose copies are in the same document.", show_default=False)] = None,
+    baseline: Annotated[Optional[Path], typer.Option(help="Baseline of known duplicates: only new ones count.", show_default=False)] = None,
+    write_baseline: Annotated[Optional[Path], typer.Option(help="Record today's duplicates in this baseline file and exit 0.", show_default=False)] = None,
+    format: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output: text for people, json, github (workflow annotations), junit (XML). [default: text]", show_default=False)] = None,
+    unit: UnitOpt = None,
+    threshold: ThresholdOpt = None,
+    shingle: ShingleOpt = None,
+    ngram: NgramOpt = None,
+    min_chars: MinCharsOpt = None,
+    keep: KeepOpt = None,
+    num_perm: NumPermOpt = None,
+    bands: BandsOpt = None,
+    rows: RowsOpt = None,
+    seed: SeedOpt = None,
+    scheme: SchemeOpt = None,
+    text_field: TextFieldOpt = None,
+    id_field: IdFieldOpt = None,
+    date_field: DateFieldOpt = None,
+    jobs: JobsOpt = None,
+    config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check INPUTS for duplicate blocks against limits, writing nothing but the
+    verdict: exit 0 when every limit holds, 1 when one is broken.  With no limit
+    given, no new duplicate is allowed."""
+    from .check import Limits, evaluate, load_baseline
+    from .check import write_baseline as save_baseline
+    from .check_format import render_github, render_github_summary, render_json, render_junit, render_text
+    from .scan import scan as run_scan
+
+    cli_values = dict(
+        unit=unit, threshold=threshold, shingle=shingle, ngram=ngram, min_chars=min_chars, keep=keep,
+        num_perm=num_perm, bands=bands, rows=rows, seed=seed, scheme=scheme, text_field=text_field,
+        id_field=id_field, date_field=date_field, jobs=jobs,
+        max_duplicate_ratio=max_duplicate_ratio, max_cross_duplicates=max_cross_duplicates,
+        max_within_duplicates=max_within_duplicates, baseline=baseline, format=format,
+    )  # fmt: skip
+
+    def body() -> int:
+        settings, source = load_settings(config)
+        merged = merge(_enum_values(cli_values), settings)
+        cfg = ScanConfig(**{k: v for k, v in merged.items() if k in SCAN_KEYS})
+        fmt = merged.get("format", "text")
+        if fmt not in Format.__members__:
+            raise UsageError(f"format must be one of {', '.join(Format.__members__)}, not {fmt!r}")
+        limits = Limits(merged.get("max_duplicate_ratio"), merged.get("max_cross_duplicates"), merged.get("max_within_duplicates"))
+        for name in ("max_duplicate_ratio", "max_cross_duplicates", "max_within_duplicates"):
+            value = getattr(limits, name)
+            if value is not None and value < 0:
+                raise UsageError(f"--{name.replace('_', '-')} must not be negative")
+        base_path = merged.get("baseline")
+        if base_path is not None and baseline is None and source is not None:
+            base_path = source.parent / base_path  # a path in a config file is relative to that file
+        base = load_baseline(Path(base_path)) if base_path is not None and write_baseline is None else None
+        result = run_scan(inputs, None, cfg, progress=_progress(quiet) and fmt == "text")
+        verdict = evaluate(result, result.root, limits, base)
+        if write_baseline is not None:
+            save_baseline(write_baseline, verdict.duplicates, result.report["parameters"])
+            if not quiet:
+                typer.echo(f"dedup: wrote {len(verdict.duplicates)} known duplicates to {write_baseline}", err=True)
+            return 0
+        if fmt == "json":
+            typer.echo(render_json(verdict))
+        elif fmt == "junit":
+            typer.echo(render_junit(verdict))
+        elif fmt == "github":
+            typer.echo(render_github(verdict))
+            summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+            if summary_file:
+                with open(summary_file, "a", encoding="utf-8") as fh:
+                    fh.write(render_github_summary(verdict))
+        elif not quiet or not verdict.passed:
+            typer.echo(render_text(verdict))
+        return 0 if verdict.passed else EXIT_LIMIT
+
+    _run(body, debug)

@@ -27,6 +27,7 @@ class ScanResult:
     report: dict
     outputs: list[str]
     out: Path | None
+    root: Path  # the input root: document ids and output paths are relative to it
     timings: dict = field(default_factory=dict)
 
 
@@ -76,8 +77,12 @@ def scan(
     if out_path is not None:
         t2 = time.perf_counter()
         files = [] if dry_run else list(output_files(sources, documents, outputs, config.text_field))
-        files += [("report.json", dumps(report).encode("utf-8")), ("report.md", render_markdown(report).encode("utf-8"))]
+        # JSONL can carry lone surrogates (\\ud800 escapes): in the reports they stay escapes.
+        files += [
+            ("report.json", dumps(report).encode("utf-8", "backslashreplace")),
+            ("report.md", render_markdown(report).encode("utf-8", "backslashreplace")),
+        ]
         write_tree(out_path, files)
         timings["write"] = time.perf_counter() - t2
     timings["total"] = time.perf_counter() - t0
-    return ScanResult(det, report, outputs, out_path, timings)
+    return ScanResult(det, report, outputs, out_path, root, timings)

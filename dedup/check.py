@@ -1,0 +1,229 @@
+"""``dedup check``: a data-quality gate over the same detection as ``scan``.
+
+A *duplicate* here is a block that ``scan`` would remove (every member of a cluster
+but its canonical copy).  Each has a content fingerprint: xxh3-128 of its normalized
+text, so it survives edits elsewhere in the file.  A baseline records the duplicates
+known today as ``(document, fingerprint)``; with a baseline only new duplicates count,
+and baseline entries no longer found are reported as stale.
+
+Limits (all on *new* duplicates):
+
+* ``max_duplicate_ratio``: new duplicate blocks ÷ all blocks;
+* ``max_cross_duplicates``: new duplicates whose cluster spans several documents;
+* ``max_within_duplicates``: new duplicates whose cluster lies in one document.
+
+With no limit given at all, the gate allows no new duplicate (both counts default to 0).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import xxhash
+
+from .errors import InputError
+from .normalize import normalize
+from .scan import ScanResult
+
+__all__ = ["Limits", "Duplicate", "CheckResult", "evaluate", "write_baseline", "load_baseline", "BASELINE_VERSION"]
+
+BASELINE_VERSION = 1
+CHECK_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_duplicate_ratio: float | None = None
+    max_cross_duplicates: int | None = None
+    max_within_duplicates: int | None = None
+
+    def effective(self) -> Limits:
+        if self.max_duplicate_ratio is None and self.max_cross_duplicates is None and self.max_within_duplicates is None:
+            return Limits(None, 0, 0)
+        return self
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    document: str
+    path: str  # the file, relative to the working directory (for annotations)
+    line: int  # line in that file (JSONL: the record's line)
+    block_line: int  # line of the block inside the document
+    fingerprint: str
+    cluster: int
+    scope: str
+    kind: str
+    similarity: float
+    preview: str
+    canonical_document: str
+    canonical_path: str
+    canonical_line: int
+    new: bool = True
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass
+class CheckResult:
+    passed: bool
+    limits: Limits
+    violations: list[str]
+    duplicates: list[Duplicate]
+    blocks: int
+    documents: list[dict]
+    stale: list[dict] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def new(self) -> list[Duplicate]:
+        return [d for d in self.duplicates if d.new]
+
+    def as_dict(self) -> dict:
+        return {
+            "schema_version": CHECK_SCHEMA_VERSION,
+            "passed": self.passed,
+            "limits": self.limits.__dict__,
+            "violations": self.violations,
+            "counts": self.counts(),
+            "duplicates": [d.as_dict() for d in self.duplicates],
+            "stale_baseline_entries": self.stale,
+            "summary": self.summary,
+        }
+
+    def counts(self) -> dict:
+        new = self.new
+        return {
+            "blocks": self.blocks,
+            "duplicates": len(self.duplicates),
+            "new_duplicates": len(new),
+            "new_cross_duplicates": sum(1 for d in new if d.scope == "across"),
+            "new_within_duplicates": sum(1 for d in new if d.scope == "within"),
+            "new_duplicate_ratio": round(len(new) / self.blocks, 6) if self.blocks else 0.0,
+            "baselined_duplicates": sum(1 for d in self.duplicates if not d.new),
+            "stale_baseline_entries": len(self.stale),
+        }
+
+
+def fingerprint(text: str) -> str:
+    return xxhash.xxh3_128_hexdigest(normalize(text).encode("utf-8", "surrogatepass"))
+
+
+def _display_path(root: Path, source: str) -> str:
+    path = root / source
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def duplicates_of(result: ScanResult, root: Path) -> list[Duplicate]:
+    det = result.detection
+    docs = det.documents
+    out = []
+    for c in det.clusters:
+        canon = c.canonical
+        cdoc = docs[canon.doc]
+        cblock = det.blocks[canon.doc][canon.block]
+        cpath = _display_path(root, cdoc.source)
+        cline = cdoc.line if cdoc.line is not None else cblock.line
+        for m in c.members[1:]:
+            doc = docs[m.doc]
+            b = det.blocks[m.doc][m.block]
+            text = doc.text[b.start : b.end]
+            flat = " ".join(text.split())
+            out.append(
+                Duplicate(
+                    document=doc.id,
+                    path=_display_path(root, doc.source),
+                    line=doc.line if doc.line is not None else b.line,
+                    block_line=b.line,
+                    fingerprint=fingerprint(text),
+                    cluster=c.id,
+                    scope=c.scope,
+                    kind=m.match,
+                    similarity=round(m.similarity, 4),
+                    preview=flat if len(flat) <= 80 else flat[:79] + "…",
+                    canonical_document=cdoc.id,
+                    canonical_path=cpath,
+                    canonical_line=cline,
+                )
+            )
+    return out
+
+
+def load_baseline(path: Path) -> list[dict]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: baseline file not found (create it with --write-baseline)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a readable dedup baseline ({exc})") from None
+    if not isinstance(data, dict) or data.get("baseline_version") != BASELINE_VERSION or not isinstance(data.get("entries"), list):
+        raise InputError(f"{path}: not a dedup baseline of version {BASELINE_VERSION}")
+    for i, e in enumerate(data["entries"]):
+        if not isinstance(e, dict) or not isinstance(e.get("document"), str) or not isinstance(e.get("fingerprint"), str):
+            raise InputError(f"{path}: entry {i} lacks 'document' or 'fingerprint'")
+    return data["entries"]
+
+
+def baseline_data(dups: list[Duplicate], parameters: dict) -> dict:
+    entries = sorted(
+        ({"document": d.document, "fingerprint": d.fingerprint, "preview": d.preview} for d in dups),
+        key=lambda e: (e["document"], e["fingerprint"]),
+    )
+    params = {k: parameters[k] for k in ("unit", "shingle", "ngram", "threshold", "min_chars", "keep") if k in parameters}
+    return {"baseline_version": BASELINE_VERSION, "tool": "dedup", "parameters": params, "entries": entries}
+
+
+def write_baseline(path: Path, dups: list[Duplicate], parameters: dict) -> None:
+    data = json.dumps(baseline_data(dups, parameters), ensure_ascii=False, indent=2) + "\n"
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(data, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def evaluate(result: ScanResult, root: Path, limits: Limits, baseline: list[dict] | None = None) -> CheckResult:
+    dups = duplicates_of(result, root)
+    stale: list[dict] = []
+    if baseline is not None:
+        known = Counter((e["document"], e["fingerprint"]) for e in baseline)
+        marked = []
+        for d in dups:
+            key = (d.document, d.fingerprint)
+            if known[key] > 0:
+                known[key] -= 1
+                marked.append(Duplicate(**{**d.as_dict(), "new": False}))
+            else:
+                marked.append(d)
+        dups = marked
+        left = Counter(known)
+        for e in baseline:
+            key = (e["document"], e["fingerprint"])
+            if left[key] > 0:
+                left[key] -= 1
+                stale.append({"document": e["document"], "fingerprint": e["fingerprint"], "preview": e.get("preview", "")})
+    summary = result.report["summary"]
+    blocks = summary["blocks"]
+    eff = limits.effective()
+    new = [d for d in dups if d.new]
+    cross = sum(1 for d in new if d.scope == "across")
+    within = len(new) - cross
+    ratio = len(new) / blocks if blocks else 0.0
+    violations = []
+    if eff.max_duplicate_ratio is not None and ratio > eff.max_duplicate_ratio:
+        violations.append(f"duplicate ratio {ratio:.4f} ({len(new)} of {blocks} blocks) exceeds --max-duplicate-ratio {eff.max_duplicate_ratio}")
+    if eff.max_cross_duplicates is not None and cross > eff.max_cross_duplicates:
+        violations.append(f"{cross} duplicate blocks across documents exceed --max-cross-duplicates {eff.max_cross_duplicates}")
+    if eff.max_within_duplicates is not None and within > eff.max_within_duplicates:
+        violations.append(f"{within} duplicate blocks within documents exceed --max-within-duplicates {eff.max_within_duplicates}")
+    per_doc = Counter(d.document for d in new)
+    docs = [
+        {"document": r["id"], "path": _display_path(root, r["source"]), "blocks": r["blocks"], "new_duplicates": per_doc.get(r["id"], 0)}
+        for r in result.report["documents"]
+    ]
+    return CheckResult(not violations, eff, violations, dups, blocks, docs, stale, summary)
