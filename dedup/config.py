@@ -13,6 +13,7 @@ from .split import UNITS
 __all__ = ["ScanConfig", "KEEP_POLICIES"]
 
 KEEP_POLICIES = ("first", "longest", "earliest")
+ON_ERROR = ("fail", "skip")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class ScanConfig:
     text_field: str = "text"
     id_field: str = "id"
     date_field: str = "date"
+    encoding: str | None = None
+    on_error: str = "fail"
     jobs: int = 1
 
     def __post_init__(self) -> None:
@@ -56,6 +59,15 @@ class ScanConfig:
             raise bad(f"--num-perm must be between 16 and 1024, not {self.num_perm}")
         if self.min_chars < 1:
             raise bad(f"--min-chars must be at least 1, not {self.min_chars}")
+        if self.on_error not in ON_ERROR:
+            raise bad(f"--on-error must be one of {', '.join(ON_ERROR)}, not {self.on_error!r}")
+        if self.encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise bad(f"--encoding {self.encoding}: unknown encoding") from None
         if self.jobs < 1:
             raise bad(f"--jobs must be at least 1, not {self.jobs}")
         if (self.bands is None) != (self.rows is None):

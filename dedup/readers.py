@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError, UsageError
 from .model import Document
 from .split import date_header
 
-__all__ = ["Source", "discover", "read_source", "TEXT_SUFFIXES", "JSONL_SUFFIXES"]
+__all__ = ["Source", "Loaded", "discover", "read_source", "decode", "TEXT_SUFFIXES", "JSONL_SUFFIXES"]
 
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl",)
@@ -68,19 +68,34 @@ def discover(inputs: Sequence[str | os.PathLike]) -> tuple[Path, list[Source]]:
         root = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in resolved]))
     found: dict[Path, Source] = {}
     for p in resolved:
-        if p.is_file():
-            files = [p]
-        else:
-            files = sorted(
-                (f for f in p.rglob("*") if f.is_file() and _kind(f) and not _is_own_report(f)),
-                key=lambda f: f.relative_to(p).as_posix(),
-            )
+        files = [p] if p.is_file() else _walk(p)
         for f in files:
             key = f.resolve()
             if key not in found:
                 found[key] = Source(f, f.relative_to(root).as_posix(), _kind(f) or "text")
     # Inputs in the order given; inside a folder, sorted by relative path.
     return root, list(found.values())
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Corpus files under ``folder``, sorted by relative path.  Symbolic links to
+    folders are not followed (no loops, nothing outside the input); links to files are
+    read; a broken link fails when it is read; an unreadable folder is an error."""
+    out: list[Path] = []
+
+    def fail(exc: OSError) -> None:
+        raise InputError(f"{exc.filename}: cannot list folder ({exc.strerror or exc})")
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=fail, followlinks=False):
+        dirnames.sort()
+        base = Path(dirpath)
+        for name in filenames:
+            f = base / name
+            if not _kind(f) or _is_own_report(f):
+                continue
+            if f.is_file() or f.is_symlink():  # a broken link fails when read
+                out.append(f)
+    return sorted(out, key=lambda f: f.relative_to(folder).as_posix())
 
 
 def _is_own_report(path: Path) -> bool:
@@ -96,44 +111,180 @@ def _is_own_report(path: Path) -> bool:
     return '"schema_version"' in head and '"tool": "dedup"' in head
 
 
-def _decode(data: bytes, where: str) -> str:
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+BINARY_PROBE = 8192
+
+
+@dataclass
+class Loaded:
+    """One input file as read: its documents, and what is needed to write it back.
+
+    ``layout`` (JSONL only) lists the file's lines in order: an ``int`` is the index of
+    a document in ``documents``, a ``str`` a line passed through unchanged (blank, or
+    skipped under ``--on-error skip``).  ``passthrough`` is the whole file's bytes when
+    the file itself was skipped: it is copied unchanged."""
+
+    source: Source
+    encoding: str = "utf-8"
+    bom: bytes = b""
+    documents: list[Document] = field(default_factory=list)
+    layout: list[int | str | bytes] | None = None
+    final_newline: bool = True
+    passthrough: bytes | None = None
+    skipped: list[dict] = field(default_factory=list)
+    offset: int = 0  # index of this file's first document in the whole corpus
+
+    def drop(self, local: int, reason: str) -> None:
+        """Skip document ``local`` (a duplicate id): pass its line through unchanged."""
+        doc = self.documents.pop(local)
+        where = f"{doc.source}:{doc.line}" if doc.line else doc.source
+        self.skipped.append({"where": where, "reason": reason, "chars": len(doc.meta.get("raw", doc.text))})
+        if self.layout is None:
+            self.passthrough = self.bom + doc.text.encode(self.encoding)
+            return
+        self.layout = [doc.meta["raw"] if item == local else (item - 1 if isinstance(item, int) and item > local else item) for item in self.layout]
+
+
+def decode(data: bytes, where: str, encoding: str | None = None) -> tuple[str, str, bytes]:
+    """Decode a file: a BOM decides (UTF-8 or UTF-16), else ``encoding``, else strict
+    UTF-8.  Returns ``(text, codec, bom)``; the BOM is not part of the text."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            data, used = data[len(bom) :], codec
+            break
+    else:
+        bom, used = b"", encoding or "utf-8"
+        nul = data.find(b"\0", 0, BINARY_PROBE)
+        if nul >= 0 and not used.lower().replace("_", "-").startswith(("utf-16", "utf-32", "utf16", "utf32")):
+            raise InputError(f"{where}: looks binary (NUL byte at byte {nul}), not text")
     try:
-        return data.decode("utf-8")
+        return data.decode(used), used, bom
     except UnicodeDecodeError as exc:
-        raise InputError(f"{where}: not valid UTF-8 at byte {exc.start} (dedup reads UTF-8 text)") from None
+        offset = exc.start + len(bom)
+        if encoding is None and not bom:
+            raise InputError(f"{where}: not valid UTF-8 at byte {offset} (if it is a legacy encoding, give --encoding, e.g. cp1254 or iso-8859-9)") from None
+        raise InputError(f"{where}: not valid {used} at byte {offset}") from None
+    except LookupError:
+        raise UsageError(f"--encoding {encoding}: unknown encoding") from None
 
 
-def read_source(source: Source, *, text_field: str = "text", id_field: str = "id", date_field: str = "date") -> Iterator[Document]:
-    """Yield the documents of one input file (``order`` is left at 0: the caller
-    numbers documents across sources)."""
+def _skip_or_raise(exc: InputError, on_error: str, loaded: Loaded, where: str, chars: int) -> None:
+    if on_error != "skip":
+        raise exc
+    loaded.skipped.append({"where": where, "reason": str(exc).split(": ", 1)[-1], "chars": chars})
+
+
+def read_source(
+    source: Source,
+    *,
+    text_field: str = "text",
+    id_field: str = "id",
+    date_field: str = "date",
+    encoding: str | None = None,
+    on_error: str = "fail",
+) -> Loaded:
+    """Read one input file.  Bad input raises :class:`InputError` naming the file (and
+    line); with ``on_error="skip"`` the bad file or record is kept aside instead, to be
+    copied to the output unchanged, and listed in ``skipped``.  Documents' ``order`` is
+    left at 0: the caller numbers documents across sources."""
+    loaded = Loaded(source)
     try:
         data = source.path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{source.rel}: cannot read ({exc.strerror or exc})") from None
+        broken = source.path.is_symlink() and not source.path.exists()
+        reason = "broken symbolic link" if broken else f"cannot read ({exc.strerror or exc})"
+        _skip_or_raise(InputError(f"{source.rel}: {reason}"), on_error, loaded, source.rel, 0)
+        return loaded  # nothing could be read, so nothing is written for it
+    try:
+        text, loaded.encoding, loaded.bom = decode(data, source.rel, encoding)
+    except InputError as exc:
+        if source.kind == "jsonl" and "at byte" in str(exc):
+            return _read_jsonl_lines(loaded, data, exc, encoding, on_error, text_field, id_field, date_field)
+        _skip_or_raise(exc, on_error, loaded, source.rel, len(data))
+        loaded.passthrough = data
+        return loaded
     if source.kind == "text":
-        text = _decode(data, source.rel)
         date, _ = date_header(text)
-        yield Document(id=source.rel, text=text, date=date, source=source.rel)
-        return
-    for line_no, raw in enumerate(data.split(b"\n"), start=1):
-        if not raw.strip():
+        loaded.documents.append(Document(id=source.rel, text=text, date=date, source=source.rel))
+        return loaded
+    lines = text.split("\n")
+    loaded.final_newline = lines[-1] == ""
+    if loaded.final_newline:
+        lines.pop()
+    _parse_jsonl(loaded, lines, on_error, text_field, id_field, date_field)
+    return loaded
+
+
+def _parse_jsonl(loaded: Loaded, lines: list, on_error: str, text_field: str, id_field: str, date_field: str) -> None:
+    """Fill ``loaded`` from a JSONL file's lines (``str``, or ``InputError`` for a line
+    that could not be decoded, paired with its raw bytes)."""
+    loaded.layout = []
+    rel = loaded.source.rel
+    for line_no, raw in enumerate(lines, start=1):
+        where = f"{rel}:{line_no}"
+        if isinstance(raw, tuple):  # (error, raw bytes): undecodable line
+            exc, raw_bytes = raw
+            _skip_or_raise(exc, on_error, loaded, where, len(raw_bytes))
+            loaded.layout.append(raw_bytes)
             continue
-        where = f"{source.rel}:{line_no}"
+        if not raw.strip():
+            loaded.layout.append(raw)
+            continue
         try:
-            record = json.loads(_decode(raw, where))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(record, dict):
-            raise InputError(f"{where}: a JSONL record must be an object, not {type(record).__name__}")
-        if text_field not in record:
-            raise InputError(f"{where}: no {text_field!r} field (set --text-field)")
-        text = record[text_field]
-        if not isinstance(text, str):
-            raise InputError(f"{where}: field {text_field!r} is {type(text).__name__}, not a string")
-        doc_id = record.get(id_field)
-        doc_id = where if doc_id is None or isinstance(doc_id, (dict, list)) else str(doc_id)
-        date = record.get(date_field)
-        date = date[:10] if isinstance(date, str) and len(date) >= 10 and date[4] == "-" and date[7] == "-" else None
-        if date is None:
-            date, _ = date_header(text)
-        yield Document(id=doc_id, text=text, date=date, source=source.rel, line=line_no, meta={"raw": raw, "record": record})
+            doc = _record(raw, where, rel, line_no, text_field, id_field, date_field)
+        except InputError as exc:
+            _skip_or_raise(exc, on_error, loaded, where, len(raw))
+            loaded.layout.append(raw)
+            continue
+        loaded.layout.append(len(loaded.documents))
+        loaded.documents.append(doc)
+
+
+def _read_jsonl_lines(loaded, data, exc, encoding, on_error, text_field, id_field, date_field) -> Loaded:
+    """A JSONL file that does not decode as a whole: name the line, or under ``skip``
+    decode it line by line and pass the undecodable lines through as bytes."""
+    codec = encoding or "utf-8"
+    if codec.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
+        _skip_or_raise(exc, on_error, loaded, loaded.source.rel, len(data))
+        loaded.passthrough = data
+        return loaded
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    loaded.bom, loaded.encoding = bom, codec
+    raw_lines = data[len(bom) :].split(b"\n")
+    loaded.final_newline = raw_lines[-1] == b""
+    if loaded.final_newline:
+        raw_lines.pop()
+    lines: list = []
+    for line_no, raw in enumerate(raw_lines, start=1):
+        try:
+            lines.append(raw.decode(codec))
+        except UnicodeDecodeError as err:
+            bad = InputError(f"{loaded.source.rel}:{line_no}: not valid {'UTF-8' if codec == 'utf-8' else codec} at byte {err.start} of the line")
+            if on_error != "skip":
+                raise bad from None
+            lines.append((bad, raw))
+    _parse_jsonl(loaded, lines, on_error, text_field, id_field, date_field)
+    return loaded
+
+
+def _record(raw: str, where: str, rel: str, line_no: int, text_field: str, id_field: str, date_field: str) -> Document:
+    try:
+        record = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise InputError(f"{where}: JSON nested too deeply") from None
+    if not isinstance(record, dict):
+        raise InputError(f"{where}: a JSONL record must be an object, not {type(record).__name__}")
+    if text_field not in record:
+        raise InputError(f"{where}: no {text_field!r} field (set --text-field)")
+    text = record[text_field]
+    if not isinstance(text, str):
+        raise InputError(f"{where}: field {text_field!r} is {type(text).__name__}, not a string")
+    doc_id = record.get(id_field)
+    doc_id = where if doc_id is None or isinstance(doc_id, (dict, list)) else str(doc_id)
+    date = record.get(date_field)
+    date = date[:10] if isinstance(date, str) and len(date) >= 10 and date[4] == "-" and date[7] == "-" else None
+    if date is None:
+        date, _ = date_header(text)
+    return Document(id=doc_id, text=text, date=date, source=rel, line=line_no, meta={"raw": raw, "record": record})

@@ -65,7 +65,17 @@ def parameters(config: ScanConfig, inputs: list[str] | None = None) -> dict:
     return params
 
 
-def build_report(det: Detection, config: ScanConfig, outputs: list[str], out_paths: list[str | None], inputs: list[str] | None = None) -> dict:
+def build_report(
+    det: Detection,
+    config: ScanConfig,
+    outputs: list[str],
+    out_paths: list[str | None],
+    inputs: list[str] | None = None,
+    skipped: list[dict] | None = None,
+) -> dict:
+    """The report of a scan.  ``skipped`` lists what ``--on-error skip`` passed through
+    unchanged (``where``, ``reason``, ``chars``): it is counted apart from documents."""
+    skipped = skipped or []
     docs = det.documents
     doc_rows = []
     total_in = total_out = total_blocks = total_removed = 0
@@ -134,6 +144,8 @@ def build_report(det: Detection, config: ScanConfig, outputs: list[str], out_pat
         "input_chars": total_in,
         "removed_chars": total_in - total_out,
         "output_chars": total_out,
+        "skipped": len(skipped),
+        "skipped_chars": sum(item["chars"] for item in skipped),
         "duplicate_ratio": round(total_removed / total_blocks, 6) if total_blocks else 0.0,
         "removed_char_ratio": round((total_in - total_out) / total_in, 6) if total_in else 0.0,
         **{k: v for k, v in det.stats.items()},
@@ -144,6 +156,7 @@ def build_report(det: Detection, config: ScanConfig, outputs: list[str], out_pat
         "parameters": parameters(config, inputs),
         "summary": summary,
         "documents": doc_rows,
+        "skipped": skipped,
         "clusters": clusters,
     }
 

@@ -12,7 +12,7 @@ from .config import ScanConfig
 from .detect import Detection, detect
 from .errors import InputError, UsageError
 from .model import Document
-from .readers import Source, discover, read_source
+from .readers import Loaded, discover, read_source
 from .report import build_report, dumps, output_texts, render_markdown
 from .writers import check_out_dir, output_files, write_tree
 
@@ -31,19 +31,38 @@ class ScanResult:
     timings: dict = field(default_factory=dict)
 
 
-def read_corpus(inputs: Sequence[str | os.PathLike], config: ScanConfig) -> tuple[Path, list[Source], list[Document]]:
-    """Read every input document, numbered in reading order; ids must be unique."""
+def read_corpus(inputs: Sequence[str | os.PathLike], config: ScanConfig) -> tuple[Path, list[Loaded], list[Document]]:
+    """Read every input file; documents are numbered in reading order and their ids
+    must be unique (under ``on_error="skip"`` a repeated id is skipped instead)."""
     root, sources = discover(inputs)
+    loaded_files: list[Loaded] = []
     documents: list[Document] = []
     seen: dict[str, str] = {}
     for src in sources:
-        for doc in read_source(src, text_field=config.text_field, id_field=config.id_field, date_field=config.date_field):
+        loaded = read_source(
+            src,
+            text_field=config.text_field,
+            id_field=config.id_field,
+            date_field=config.date_field,
+            encoding=config.encoding,
+            on_error=config.on_error,
+        )
+        local = 0
+        while local < len(loaded.documents):
+            doc = loaded.documents[local]
             where = f"{doc.source}:{doc.line}" if doc.line else doc.source
             if doc.id in seen:
-                raise InputError(f"{where}: duplicate document id {doc.id!r} (first seen at {seen[doc.id]}); set --id-field")
+                message = f"duplicate document id {doc.id!r} (first seen at {seen[doc.id]})"
+                if config.on_error != "skip":
+                    raise InputError(f"{where}: {message}; set --id-field")
+                loaded.drop(local, message)
+                continue
             seen[doc.id] = where
-            documents.append(replace(doc, order=len(documents)))
-    return root, sources, documents
+            local += 1
+        loaded.offset = len(documents)
+        documents.extend(replace(doc, order=len(documents) + i) for i, doc in enumerate(loaded.documents))
+        loaded_files.append(loaded)
+    return root, loaded_files, documents
 
 
 def scan(
@@ -62,8 +81,8 @@ def scan(
     out_path = Path(out) if out is not None else None
     if out_path is not None:
         check_out_dir(out_path, [Path(p) for p in inputs])
-    root, sources, documents = read_corpus(inputs, config)
-    clash = [s.rel for s in sources if s.rel in REPORT_FILES]
+    root, loaded, documents = read_corpus(inputs, config)
+    clash = [f.source.rel for f in loaded if f.source.rel in REPORT_FILES]
     if out_path is not None and clash:
         raise UsageError(f"the input {clash[0]} would be written over by the report in --out: rename or move it")
     timings["read"] = time.perf_counter() - t0
@@ -72,11 +91,12 @@ def scan(
     t1 = time.perf_counter()
     outputs = output_texts(det)
     out_paths = [None if dry_run or out_path is None else doc.source for doc in documents]
-    report = build_report(det, config, outputs, out_paths, inputs=[os.fspath(p) for p in inputs])
+    skipped = [item for f in loaded for item in f.skipped]
+    report = build_report(det, config, outputs, out_paths, inputs=[os.fspath(p) for p in inputs], skipped=skipped)
     timings["plan"] = time.perf_counter() - t1
     if out_path is not None:
         t2 = time.perf_counter()
-        files = [] if dry_run else list(output_files(sources, documents, outputs, config.text_field))
+        files = [] if dry_run else list(output_files(loaded, documents, outputs, config.text_field))
         # JSONL can carry lone surrogates (\\ud800 escapes): in the reports they stay escapes.
         files += [
             ("report.json", dumps(report).encode("utf-8", "backslashreplace")),

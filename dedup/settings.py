@@ -21,7 +21,7 @@ from .errors import UsageError
 __all__ = ["load_settings", "SCAN_KEYS", "CHECK_KEYS", "merge"]
 
 SCAN_KEYS: dict[str, type | tuple[type, ...]] = {
-    f.name: {"int": int, "float": (int, float), "str": str, "int | None": int}[str(f.type)] for f in fields(ScanConfig)
+    f.name: {"int": int, "float": (int, float), "str": str, "int | None": int, "str | None": str}[str(f.type)] for f in fields(ScanConfig)
 }
 CHECK_KEYS: dict[str, type | tuple[type, ...]] = {
     "max_duplicate_ratio": (int, float),

@@ -46,14 +46,50 @@ def _poly(codepoints: Sequence[int]) -> int:
     return h
 
 
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (np.unique hashes first, which is several times slower
+    on large arrays of 64-bit hashes)."""
+    a = np.sort(a)
+    if len(a) > 1:
+        a = a[np.concatenate(([True], a[1:] != a[:-1]))]
+    return a
+
+
 def _group(hashes: np.ndarray, owner: np.ndarray, count: int) -> list[np.ndarray]:
     """Split (owner, hash) pairs, ``owner`` ascending, into one sorted, de-duplicated
     array per owner."""
     bounds = np.searchsorted(owner, np.arange(count + 1))
-    return [np.unique(hashes[bounds[i] : bounds[i + 1]]) for i in range(count)]
+    return [_sorted_unique(hashes[bounds[i] : bounds[i + 1]]) for i in range(count)]
+
+
+SLICE = 1 << 22  # characters hashed at once: bounds memory for huge texts
 
 
 def _char_shingles(texts: Sequence[str], n: int) -> list[np.ndarray]:
+    """Char shingles of texts, a group of at most ``SLICE`` characters at a time; a text
+    longer than that is hashed in overlapping slices whose sets are merged."""
+    out: list[np.ndarray] = []
+    group: list[str] = []
+    size = 0
+    for text in texts:
+        if len(text) > SLICE:
+            out.extend(_char_shingles_batch(group, n))
+            group, size = [], 0
+            parts = (text[i : i + SLICE + n - 1] for i in range(0, len(text) - n + 1, SLICE))
+            out.append(_sorted_unique(np.concatenate([_char_shingles_batch([part], n)[0] for part in parts])))
+            continue
+        if size + len(text) > SLICE and group:
+            out.extend(_char_shingles_batch(group, n))
+            group, size = [], 0
+        group.append(text)
+        size += len(text)
+    out.extend(_char_shingles_batch(group, n))
+    return out
+
+
+def _char_shingles_batch(texts: Sequence[str], n: int) -> list[np.ndarray]:
+    if not texts:
+        return []
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     ends = np.cumsum(lengths)
     codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(_U64) + _U64(1)
@@ -93,7 +129,7 @@ def _word_shingles(texts: Sequence[str], n: int) -> list[np.ndarray]:
             grams = [" ".join(words)]
         else:
             grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-        out.append(np.unique(np.fromiter((hasher(g.encode("utf-8", "surrogatepass")) for g in grams), dtype=_U64, count=len(grams))))
+        out.append(_sorted_unique(np.fromiter((hasher(g.encode("utf-8", "surrogatepass")) for g in grams), dtype=_U64, count=len(grams))))
     return out
 
 

@@ -18,6 +18,7 @@ from datasketch import MinHash
 __all__ = ["signatures", "SCHEMES"]
 
 SCHEMES = ("affine32", "affine64", "legacy")
+CHUNK = 1 << 16  # shingles per update_batch call for huge sets
 
 
 def _identity(value):
@@ -35,14 +36,20 @@ def signatures(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme:
     if not len(shingles):
         return out
     # Plain lists of Python ints: datasketch calls the hash function once per value.
-    if scheme == "affine64":
-        inputs = [s.tolist() for s in shingles]
-    else:
-        inputs = [(s >> np.uint64(32)).tolist() for s in shingles]
-    for i, (values, m) in enumerate(
-        zip(inputs, MinHash.generator(inputs, num_perm=num_perm, seed=seed, scheme=scheme, hashfunc=_identity))
-    ):
-        if len(values) == 0:
+    def values(s: np.ndarray) -> list[int]:
+        return (s if scheme == "affine64" else s >> np.uint64(32)).tolist()
+
+    kwargs = dict(num_perm=num_perm, seed=seed, scheme=scheme, hashfunc=_identity)
+    small = [i for i, s in enumerate(shingles) if len(s) <= CHUNK]
+    for i, m in zip(small, MinHash.generator((values(shingles[i]) for i in small), **kwargs)):
+        if len(shingles[i]) == 0:
             raise ValueError("cannot sign an empty shingle set")
+        out[i] = m.hashvalues
+    # A huge block (a 50 MB document on one line): update_batch builds a
+    # (values x num_perm) matrix, so feed it in chunks to bound memory.
+    for i in (i for i, s in enumerate(shingles) if len(s) > CHUNK):
+        m = MinHash(**kwargs)
+        for start in range(0, len(shingles[i]), CHUNK):
+            m.update_batch(values(shingles[i][start : start + CHUNK]))
         out[i] = m.hashvalues
     return out

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import UsageError
 from .model import Document
-from .readers import Source
+from .readers import Loaded
 
 __all__ = ["check_out_dir", "output_files", "write_tree"]
 
@@ -41,25 +41,36 @@ def check_out_dir(out: Path, inputs: Sequence[Path]) -> None:
             raise UsageError(f"--out {out} is not empty and holds no earlier dedup output: choose an empty or new folder")
 
 
-def output_files(sources: Sequence[Source], documents: Sequence[Document], outputs: Sequence[str], text_field: str) -> Iterable[tuple[str, bytes]]:
-    """Yield ``(relative path, content)`` of every output file, in a fixed order."""
-    by_source: dict[str, list[int]] = {}
-    for i, doc in enumerate(documents):
-        by_source.setdefault(doc.source, []).append(i)
-    for src in sources:
-        indices = by_source.get(src.rel, [])
-        if src.kind == "text":
-            for i in indices:
-                yield src.rel, outputs[i].encode("utf-8")
+def output_files(loaded: Sequence[Loaded], documents: Sequence[Document], outputs: Sequence[str], text_field: str) -> Iterable[tuple[str, bytes]]:
+    """Yield ``(relative path, content)`` of every output file, in input order.  Each
+    file is written back in the encoding (and with the BOM) it came in."""
+    for f in loaded:
+        rel = f.source.rel
+        if f.passthrough is not None:
+            yield rel, f.passthrough
             continue
-        lines = []
-        for i in indices:
+        if f.layout is None and not f.documents:  # skipped and unreadable: nothing to copy
+            continue
+        if f.layout is None:  # a text file: one document
+            i = f.offset
+            yield rel, f.bom + outputs[i].encode(f.encoding, "surrogatepass" if f.encoding.startswith("utf") else "strict")
+            continue
+        errors = "surrogatepass" if f.encoding.startswith("utf") else "strict"
+        newline = "\n".encode(f.encoding)
+        lines: list[bytes] = []
+        for item in f.layout:
+            if isinstance(item, bytes):  # an undecodable line, skipped: kept as it was
+                lines.append(item)
+                continue
+            if isinstance(item, str):
+                lines.append(item.encode(f.encoding, errors))
+                continue
+            i = f.offset + item
             doc = documents[i]
-            if outputs[i] == doc.text:
-                lines.append(doc.meta["raw"])
-            else:
-                lines.append(_replace_field(doc.meta["raw"], text_field, outputs[i], doc.meta["record"]))
-        yield src.rel, b"".join(line + b"\n" for line in lines)
+            raw = doc.meta["raw"]
+            line = raw if outputs[i] == doc.text else _replace_field(raw, text_field, outputs[i], doc.meta["record"])
+            lines.append(line.encode(f.encoding, errors))
+        yield rel, f.bom + newline.join(lines) + (newline if f.final_newline and lines else b"")
 
 
 _DECODER = json.JSONDecoder()
@@ -99,16 +110,15 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _replace_field(raw: bytes, field: str, value: str, record: dict) -> bytes:
-    """``raw`` with only the value of ``field`` replaced: every other byte is kept."""
-    line = raw.decode("utf-8")
+def _replace_field(line: str, field: str, value: str, record: dict) -> str:
+    """``line`` with only the value of ``field`` replaced: every other character is kept."""
     span = _field_span(line, field)
     if span is None:  # cannot happen for a line json.loads accepted; stay safe
         record = dict(record)
         record[field] = value
-        return json.dumps(record, ensure_ascii=True).encode("utf-8")
+        return json.dumps(record, ensure_ascii=True)
     encoded = json.dumps(value, ensure_ascii=line.isascii() or not _encodable(value))
-    return (line[: span[0]] + encoded + line[span[1] :]).encode("utf-8")
+    return line[: span[0]] + encoded + line[span[1] :]
 
 
 def _umask() -> int:
