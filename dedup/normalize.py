@@ -107,8 +107,12 @@ def normalize(text: str) -> str:
     # Removing characters can bring a letter and a mark together, and casefold() can
     # produce marks ('ǰ' -> 'ǰ'): repeat until nothing changes, so that
     # normalize(normalize(x)) == normalize(x).
-    while not text.isascii() and not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text).translate(_TABLE).casefold()
+    # (Three rounds at most: NFKC recomposes what casefold() decomposed, e.g. Greek 'ΐ',
+    # and the table then drops the marks, so the second round is the last in practice.)
+    for _ in range(3):
+        if text.isascii() or unicodedata.is_normalized("NFKC", text):
+            break
+        text = unicodedata.normalize("NFKC", text).casefold().translate(_TABLE)
     return _SPACE_RUN.sub(" ", text).strip()
 
 

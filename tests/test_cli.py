@@ -9,6 +9,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -579,6 +580,27 @@ def test_options_are_recorded_and_exact_duplicates_found_under_any_of_them(optio
         c["scope"] == "within" and all(m["document"] == "a.txt" for m in c["members"]) for c in report["clusters"]
     )
     assert "Rusya Dışişleri" in (out / "a.txt").read_text(encoding="utf-8")
+
+
+def _alarm(signum, frame):
+    raise TimeoutError("dedup scan still running after 10 s: hung")
+
+
+def test_greek_corpus_is_scanned(tmp_path: Path):
+    line = "Η πρωτεΐνη είναι σημαντική για τον οργανισμό μας"
+    corpus = write_docs(tmp_path / "corpus", {"a.txt": f"{line}\nπρώτο κείμενο εδώ\n", "b.txt": f"{line}\nδεύτερο κείμενο\n"})
+    out = tmp_path / "out"
+    if hasattr(signal, "setitimer"):  # turn a hang into a failure (not a speed test)
+        previous = signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, 10)
+    try:
+        result = run(corpus, "--out", out)
+    finally:
+        if hasattr(signal, "setitimer"):
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    assert result.exit_code == 0, result.output
+    assert (out / "b.txt").read_text(encoding="utf-8") == "δεύτερο κείμενο\n"
 
 
 def test_interrupt_exits_130_and_writes_nothing(tmp_path: Path, monkeypatch):

@@ -138,6 +138,30 @@ def py_jaccard(a: str, b: str, kind: str, n: int) -> float:
     return len(ga & gb) / len(ga | gb)
 
 
+def assert_cut_from(text: str, blocks, kept, out: str) -> None:
+    """``out`` is ``text`` with whole block segments cut out: the text before the first
+    block, then every kept segment byte for byte with only white space taken from the
+    input between them, then the text after the last block.  A kept block that began a
+    line still begins one."""
+    prefix = text[: blocks[0].seg_start]
+    assert out.startswith(prefix)
+    pos = len(prefix)
+    prev_end = blocks[0].seg_start
+    for k, b in enumerate(kept):
+        seg = text[b.seg_start : b.seg_end]
+        gap_end = out.index(seg, pos)
+        gap = out[pos:gap_end]
+        assert gap.strip() == "", repr(gap)
+        assert gap in text[prev_end : b.seg_start], repr(gap)
+        if k > 0:
+            assert LINE_BREAK.search(gap), repr(gap)  # two kept blocks are never glued
+        if b.seg_start == 0 or text[b.seg_start - 1] in "\r\n":
+            assert gap_end == 0 or out[gap_end - 1] in "\r\n", "a kept block lost its own line"
+        pos = gap_end + len(seg)
+        prev_end = b.seg_end
+    assert out[pos:] == text[blocks[-1].seg_end :]
+
+
 def max_break_run(text: str) -> int:
     best = 0
     for m in re.finditer(r"[^\S\r\n]*(?:(?:\r\n|\r|\n)[^\S\r\n]*)+", text):
@@ -168,25 +192,10 @@ def test_kept_text_is_byte_identical(docs, cfg):
             continue
         if not kept:
             assert split(out, cfg.unit) == []
+            assert out.strip() == doc.text[: blocks[0].seg_start].strip()  # a date header stays
+            assert max_break_run(out) <= max_break_run(doc.text)
             continue
-        # The output is the input with whole block segments (and the white space between
-        # them) cut out: walk it segment by segment.
-        prefix = doc.text[: blocks[0].seg_start]
-        assert out.startswith(prefix)
-        pos = len(prefix)
-        prev = None
-        for b in kept:
-            seg = doc.text[b.seg_start : b.seg_end]
-            if prev is not None:
-                gap_end = out.index(seg, pos)
-                gap = out[pos:gap_end]
-                assert gap.strip() == "" and LINE_BREAK.search(gap), repr(gap)
-                assert gap in doc.text[prev.seg_end : b.seg_start]
-                pos = gap_end
-            assert out[pos : pos + len(seg)] == seg
-            pos += len(seg)
-            prev = b
-        assert out[pos:] == doc.text[blocks[-1].seg_end :]
+        assert_cut_from(doc.text, blocks, kept, out)
         assert max_break_run(out) <= max_break_run(doc.text)  # no doubled blank line
 
 
