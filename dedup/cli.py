@@ -4,6 +4,7 @@ validated :class:`ScanConfig` and calls the library.  Nothing here decides a res
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -15,7 +16,7 @@ import typer
 
 from . import __version__
 from .config import ScanConfig
-from .errors import EXIT_INTERRUPTED, DedupError, UsageError
+from .errors import EXIT_INTERRUPTED, EXIT_TERMINATED, DedupError, Terminated, UsageError
 from .settings import SCAN_KEYS, load_settings, merge
 
 EXIT_LIMIT = 1
@@ -24,7 +25,9 @@ EXIT_INTERNAL = 3
 EXIT_CODES_HELP = (
     "Exit codes: 0 success (check: every limit holds); 1 check: a limit is broken; "
     "2 bad option or bad input (one line on stderr naming the file, nothing written); "
-    "3 internal error (please report it; --debug shows the traceback); 130 interrupted."
+    "3 internal error (please report it; --debug shows the traceback); "
+    "4 the output could not be written (disk full, permissions; nothing half-written is left); "
+    "130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )
 
 app = typer.Typer(
@@ -115,8 +118,13 @@ def _config(cli_values: dict[str, Any], settings: dict[str, Any]) -> ScanConfig:
     return ScanConfig(**{k: v for k, v in merged.items() if k in SCAN_KEYS})
 
 
+def _terminate(signum, frame):  # noqa: ARG001
+    raise Terminated()
+
+
 def _run(body: Callable[[], int | None], debug: bool) -> None:
     """Run a command body, turning every failure into one line and an exit code."""
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         code = body()
     except DedupError as exc:
@@ -125,6 +133,9 @@ def _run(body: Callable[[], int | None], debug: bool) -> None:
     except KeyboardInterrupt:
         typer.echo("dedup: interrupted; nothing was written", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Terminated:
+        typer.echo("dedup: terminated; nothing was written", err=True)
+        raise typer.Exit(EXIT_TERMINATED) from None
     except Exception as exc:  # an internal error: say how to report it
         if debug:
             traceback.print_exc()
@@ -133,6 +144,8 @@ def _run(body: Callable[[], int | None], debug: bool) -> None:
             err=True,
         )
         raise typer.Exit(EXIT_INTERNAL) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if code:
         raise typer.Exit(code)
 

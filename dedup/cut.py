@@ -44,8 +44,9 @@ def cut(text: str, blocks: Sequence[Block], removed: Collection[int]) -> str:
     if not kept:
         # The white space that ends the lead and the trail are the two separators
         # left around the removed text: keep the stronger one only.
+        # A document that was all duplicates becomes empty (a date header stays).
         core = lead.rstrip()
-        return core + _strongest([lead[len(core) :], trail])
+        return core + _strongest([lead[len(core) :], trail]) if core else ""
     out = [lead]
     if kept[0].index > 0 and lead and lead[-1] not in "\r\n":
         # The first block shared its line with the lead (a date header): the next

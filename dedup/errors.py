@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-__all__ = ["DedupError", "InputError", "UsageError", "EXIT_OK", "EXIT_USAGE", "EXIT_INTERRUPTED"]
+__all__ = [
+    "DedupError",
+    "InputError",
+    "UsageError",
+    "OutputError",
+    "Terminated",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "EXIT_OUTPUT",
+    "EXIT_INTERRUPTED",
+    "EXIT_TERMINATED",
+]
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # bad option or bad input: nothing was written
-EXIT_INTERRUPTED = 130
+EXIT_OUTPUT = 4  # the output could not be written (disk full, permissions): nothing was left half-written
+EXIT_INTERRUPTED = 130  # Ctrl-C
+EXIT_TERMINATED = 143  # SIGTERM
 
 
 class DedupError(Exception):
@@ -21,3 +34,13 @@ class UsageError(DedupError):
 
 class InputError(DedupError):
     """Input that cannot be read as the corpus it claims to be; names the file (and line)."""
+
+
+class OutputError(DedupError):
+    """The output folder could not be written; the partial output was removed."""
+
+    exit_code = EXIT_OUTPUT
+
+
+class Terminated(BaseException):
+    """Raised by the SIGTERM handler so that clean-up code runs, like KeyboardInterrupt."""

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import OutputError, UsageError
 from .model import Document
 from .readers import Loaded
 
@@ -129,6 +129,13 @@ def _umask() -> int:
 
 def write_tree(out: Path, files: Iterable[tuple[str, bytes]]) -> None:
     """Write ``files`` (relative path → bytes) as the folder ``out``, atomically."""
+    try:
+        _write_tree(out, files)
+    except OSError as exc:
+        raise OutputError(f"cannot write --out {out}: {exc.strerror or exc}; nothing was written") from None
+
+
+def _write_tree(out: Path, files: Iterable[tuple[str, bytes]]) -> None:
     parent = out.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
