@@ -20,6 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .lsh import Candidates
+from .shingle import sorted_unique
+
 __all__ = ["NodeCluster", "star_clusters"]
 
 
@@ -32,44 +35,62 @@ class NodeCluster:
 def star_clusters(
     n_nodes: int,
     rank: Sequence[int] | np.ndarray,
-    pairs: np.ndarray,
+    cands: Candidates | np.ndarray,
     similarity: Callable[[int, int], float],
     threshold: float,
     multi: np.ndarray | None = None,
     on_progress: Callable[[int], None] | None = None,
+    estimate: Callable[[int, np.ndarray], np.ndarray] | None = None,
+    estimate_margin: float = 0.15,
+    similarity_many: Callable[[int, np.ndarray], np.ndarray] | None = None,
 ) -> tuple[list[NodeCluster], dict[str, int]]:
     """Cluster nodes around centers visited in ascending ``rank``.
 
-    ``pairs`` are candidate pairs (``(m, 2)``); ``similarity(a, b)`` the true
-    similarity; ``multi[node]`` is true when the node stands for two or more blocks (an
-    exact cluster even without near neighbours); ``on_progress(k)`` is told that ``k``
-    more nodes were visited.  Returns the clusters (only those with
-    two blocks or more) and counts of verified and accepted pairs."""
-    neighbours: list[list[int]] = [[] for _ in range(n_nodes)]
-    for a, b in pairs.tolist():
-        neighbours[a].append(b)
-        neighbours[b].append(a)
+    ``cands`` are the LSH candidates (or an ``(m, 2)`` array of candidate pairs); ``similarity(a, b)`` the true similarity;
+    ``multi[node]`` is true when the node stands for two or more blocks (an exact
+    cluster even without near neighbours); ``on_progress(k)`` is told that ``k`` more
+    nodes were visited.  ``estimate(center, others)`` (MinHash estimates, vectorized)
+    lets candidates far below the threshold (estimate < threshold - margin) be
+    rejected without the exact check; nothing is ever accepted on an estimate.
+    ``similarity_many(center, others)``, when given, computes the exact similarities
+    of one center to many candidates at once (same values as ``similarity``).
+    Returns the clusters (only those with two blocks or more) and
+    counts of verified and accepted pairs."""
+    rank = np.asarray(rank)
+    if not isinstance(cands, Candidates):
+        cands = Candidates.from_pairs(n_nodes, cands)
+    ptr, ids = cands.neighbours()
+    has_cands = (np.diff(ptr) > 0) | (np.diff(cands.group_ptr) > 0)
     assigned = np.zeros(n_nodes, dtype=bool)
     clusters: list[NodeCluster] = []
-    verified = accepted = 0
-    for visited, center in enumerate(np.argsort(np.asarray(rank), kind="stable").tolist(), start=1):
+    verified = accepted = rejected = 0
+    for visited, center in enumerate(np.argsort(rank, kind="stable").tolist(), start=1):
         if on_progress is not None and visited % 4096 == 0:
             on_progress(4096)
         if assigned[center]:
             continue
         assigned[center] = True
         members = []
-        for other in sorted(neighbours[center], key=lambda x: rank[x]):
-            if assigned[other]:
-                continue
-            sim = similarity(center, other)
-            verified += 1
-            if sim >= threshold:
-                accepted += 1
-                assigned[other] = True
-                members.append((other, sim))
+        if has_cands[center]:
+            others = cands.of(center, ptr, ids)
+            others = sorted_unique(others[~assigned[others]])
+            if estimate is not None and len(others):
+                keep = estimate(center, others) >= threshold - estimate_margin
+                rejected += int(len(others) - keep.sum())
+                others = others[keep]
+            others = others[np.argsort(rank[others], kind="stable")]
+            if similarity_many is not None:
+                sims = similarity_many(center, others).tolist()
+            else:
+                sims = [similarity(center, other) for other in others.tolist()]
+            for other, sim in zip(others.tolist(), sims):
+                verified += 1
+                if sim >= threshold:
+                    accepted += 1
+                    assigned[other] = True
+                    members.append((other, sim))
         if members or (multi is not None and multi[center]):
             clusters.append(NodeCluster(center, tuple(members)))
     if on_progress is not None:
         on_progress(n_nodes % 4096)
-    return clusters, {"verified_pairs": verified, "accepted_pairs": accepted}
+    return clusters, {"verified_pairs": verified, "accepted_pairs": accepted, "rejected_by_estimate": rejected}

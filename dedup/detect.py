@@ -30,10 +30,10 @@ from tqdm import tqdm
 
 from .cluster import star_clusters
 from .config import ScanConfig
-from .lsh import candidate_pairs
+from .lsh import Candidates, candidates
 from .model import Block, Document
 from .normalize import normalize, weighted_length
-from .shingle import jaccard, shingle_sets
+from .shingle import jaccard, jaccard_many, shingle_sets
 from .signatures import signatures
 from .split import split
 
@@ -199,7 +199,7 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
     t1 = time.perf_counter()
     bands, rows = config.lsh_params
     with bar(bands, "candidates", "band") as pbar:
-        pairs = candidate_pairs(sig, bands, rows, pbar.update) if n_nodes > 1 else np.empty((0, 2), dtype=np.int64)
+        cands = candidates(sig, bands, rows, pbar.update) if n_nodes > 1 else Candidates.from_pairs(n_nodes, [])
     timings["lsh"] = time.perf_counter() - t1
 
     # 4. verify and cluster.
@@ -208,11 +208,13 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
         node_clusters, counts = star_clusters(
             n_nodes,
             rank,
-            pairs,
+            cands,
             lambda a, b: jaccard(node_shingles[a], node_shingles[b]),
             config.threshold,
             multi,
             pbar.update,
+            lambda center, others: (sig[others] == sig[center]).mean(axis=1),
+            similarity_many=lambda center, others: jaccard_many(node_shingles[center], [node_shingles[o] for o in others.tolist()]),
         )
     timings["cluster"] = time.perf_counter() - t2
 
@@ -240,7 +242,7 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
     clusters = [Cluster(i + 1, c.kind, c.scope, c.members) for i, c in enumerate(clusters)]
     stats = {
         "distinct_texts": n_nodes,
-        "candidate_pairs": int(len(pairs)),
+        "candidate_pairs": cands.implied_pairs,
         **counts,
     }
     return Detection(documents, blocks, clusters, removed, short, stats, timings)

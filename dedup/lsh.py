@@ -21,10 +21,12 @@ hash table per band: the same candidates as ``datasketch.MinHashLSH`` with the s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
+import xxhash
 
-__all__ = ["choose_params", "candidate_probability", "candidate_pairs"]
+__all__ = ["choose_params", "candidate_probability", "candidate_pairs", "Candidates", "candidates"]
 
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
@@ -97,3 +99,81 @@ def candidate_pairs(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[]
         return np.empty((0, 2), dtype=np.int64)
     pairs = np.unique(np.concatenate(chunks).astype(np.int64), axis=0)
     return pairs
+
+
+#: Buckets up to this size become explicit pairs; larger ones (a family of many near
+#: copies, a boilerplate variant in every document) stay groups, so their cost is
+#: linear in their size, not quadratic.
+MAX_PAIR_BUCKET = 32
+
+
+@dataclass
+class Candidates:
+    """The LSH candidates of ``n`` nodes, without materializing huge buckets.
+
+    ``pairs`` are the distinct pairs from small buckets; ``groups`` the distinct large
+    buckets (sorted member arrays); ``group_ptr``/``group_ids`` map each node to the
+    large buckets it belongs to (CSR)."""
+
+    n: int
+    pairs: np.ndarray
+    groups: list[np.ndarray]
+    group_ptr: np.ndarray
+    group_ids: np.ndarray
+
+    @classmethod
+    def from_pairs(cls, n: int, pairs) -> Candidates:
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        return cls(n, pairs, [], np.zeros(n + 1, dtype=np.int64), np.empty(0, dtype=np.int64))
+
+    @property
+    def implied_pairs(self) -> int:
+        """Candidate pairs counted as if every bucket had been expanded (upper bound)."""
+        return int(len(self.pairs)) + sum(len(g) * (len(g) - 1) // 2 for g in self.groups)
+
+    def neighbours(self) -> tuple[np.ndarray, np.ndarray]:
+        """CSR adjacency ``(ptr, ids)`` of the explicit pairs, both directions."""
+        if len(self.pairs) == 0:
+            return np.zeros(self.n + 1, dtype=np.int64), np.empty(0, dtype=np.int64)
+        src = np.concatenate((self.pairs[:, 0], self.pairs[:, 1]))
+        dst = np.concatenate((self.pairs[:, 1], self.pairs[:, 0]))
+        order = np.argsort(src, kind="stable")
+        ptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src, minlength=self.n), out=ptr[1:])
+        return ptr, dst[order]
+
+    def of(self, node: int, ptr: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """All candidates of ``node`` (may contain ``node`` itself and repeats)."""
+        parts = [ids[ptr[node] : ptr[node + 1]]]
+        for g in self.group_ids[self.group_ptr[node] : self.group_ptr[node + 1]].tolist():
+            parts.append(self.groups[g])
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def candidates(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], None] | None = None, max_pair_bucket: int = MAX_PAIR_BUCKET) -> Candidates:
+    """LSH candidates of the rows of ``sig`` (see :class:`Candidates`)."""
+    n = len(sig)
+    chunks = []
+    groups: list[np.ndarray] = []
+    seen_groups: set[int] = set()
+    for members in buckets(sig, bands, rows, on_band):
+        if len(members) <= max_pair_bucket:
+            i, j = np.triu_indices(len(members), k=1)
+            chunks.append(np.stack((members[i], members[j]), axis=1))
+            continue
+        key = xxhash.xxh3_64_intdigest(members.astype(np.int64).tobytes())
+        if key not in seen_groups:
+            seen_groups.add(key)
+            groups.append(members.astype(np.int64))
+    pairs = np.unique(np.concatenate(chunks).astype(np.int64), axis=0) if chunks else np.empty((0, 2), dtype=np.int64)
+    if groups:
+        owner = np.concatenate([np.full(len(g), k, dtype=np.int64) for k, g in enumerate(groups)])
+        node = np.concatenate(groups)
+        order = np.argsort(node, kind="stable")
+        group_ids = owner[order]
+        group_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(node, minlength=n), out=group_ptr[1:])
+    else:
+        group_ids = np.empty(0, dtype=np.int64)
+        group_ptr = np.zeros(n + 1, dtype=np.int64)
+    return Candidates(n, pairs, groups, group_ptr, group_ids)

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import xxhash
 
-__all__ = ["shingle_sets", "jaccard", "SHINGLE_KINDS"]
+__all__ = ["shingle_sets", "jaccard", "jaccard_many", "sorted_unique", "SHINGLE_KINDS"]
 
 SHINGLE_KINDS = ("char", "word")
 
@@ -46,7 +46,7 @@ def _poly(codepoints: Sequence[int]) -> int:
     return h
 
 
-def _sorted_unique(a: np.ndarray) -> np.ndarray:
+def sorted_unique(a: np.ndarray) -> np.ndarray:
     """Sorted distinct values (np.unique hashes first, which is several times slower
     on large arrays of 64-bit hashes)."""
     a = np.sort(a)
@@ -59,7 +59,7 @@ def _group(hashes: np.ndarray, owner: np.ndarray, count: int) -> list[np.ndarray
     """Split (owner, hash) pairs, ``owner`` ascending, into one sorted, de-duplicated
     array per owner."""
     bounds = np.searchsorted(owner, np.arange(count + 1))
-    return [_sorted_unique(hashes[bounds[i] : bounds[i + 1]]) for i in range(count)]
+    return [sorted_unique(hashes[bounds[i] : bounds[i + 1]]) for i in range(count)]
 
 
 SLICE = 1 << 22  # characters hashed at once: bounds memory for huge texts
@@ -76,7 +76,7 @@ def _char_shingles(texts: Sequence[str], n: int) -> list[np.ndarray]:
             out.extend(_char_shingles_batch(group, n))
             group, size = [], 0
             parts = (text[i : i + SLICE + n - 1] for i in range(0, len(text) - n + 1, SLICE))
-            out.append(_sorted_unique(np.concatenate([_char_shingles_batch([part], n)[0] for part in parts])))
+            out.append(sorted_unique(np.concatenate([_char_shingles_batch([part], n)[0] for part in parts])))
             continue
         if size + len(text) > SLICE and group:
             out.extend(_char_shingles_batch(group, n))
@@ -129,7 +129,7 @@ def _word_shingles(texts: Sequence[str], n: int) -> list[np.ndarray]:
             grams = [" ".join(words)]
         else:
             grams = [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-        out.append(_sorted_unique(np.fromiter((hasher(g.encode("utf-8", "surrogatepass")) for g in grams), dtype=_U64, count=len(grams))))
+        out.append(sorted_unique(np.fromiter((hasher(g.encode("utf-8", "surrogatepass")) for g in grams), dtype=_U64, count=len(grams))))
     return out
 
 
@@ -150,3 +150,23 @@ def jaccard(a: np.ndarray, b: np.ndarray) -> float:
         return 1.0 if len(a) == len(b) else 0.0
     inter = np.intersect1d(a, b, assume_unique=True).size
     return inter / (len(a) + len(b) - inter)
+
+
+def jaccard_many(a: np.ndarray, others: Sequence[np.ndarray]) -> np.ndarray:
+    """Exact Jaccard of ``a`` to each of ``others`` (sorted, distinct arrays), in one
+    vectorized pass; equal to ``[jaccard(a, b) for b in others]``."""
+    if not len(others):
+        return np.empty(0)
+    sizes = np.fromiter((len(b) for b in others), dtype=np.int64, count=len(others))
+    flat = np.concatenate(others)
+    owner = np.repeat(np.arange(len(others)), sizes)
+    if len(a):
+        idx = np.minimum(np.searchsorted(a, flat), len(a) - 1)  # a is sorted: binary search
+        inter = np.bincount(owner[a[idx] == flat], minlength=len(others))
+    else:
+        inter = np.zeros(len(others), dtype=np.int64)
+    union = len(a) + sizes - inter
+    out = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+    if len(a) == 0:
+        out = (sizes == 0).astype(float)
+    return out

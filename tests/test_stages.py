@@ -832,3 +832,29 @@ def test_keep_earliest_reads_the_jsonl_date_field(tmp_path: Path):
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in [rows[1], rows[0]]), encoding="utf-8"
     )
     assert _kept_ids(scan([folder2], None, ScanConfig(keep="earliest", date_field="published"))) == ["r1"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="abcİı ", max_size=30), min_size=1, max_size=12), st.integers(1, 5))
+def test_jaccard_many_equals_jaccard_pair_by_pair(texts, n):
+    from dedup.shingle import jaccard_many
+
+    sets = shingle_sets(texts, "char", n)
+    for a in sets:
+        assert jaccard_many(a, sets).tolist() == pytest.approx([jaccard(a, b) for b in sets])
+
+
+def test_large_buckets_stay_groups_and_give_the_same_clusters():
+    # 60 near-identical lines share every band: one group, not 1,770 explicit pairs.
+    from dedup.lsh import candidates
+
+    texts = [f"ortak bir satır burada yazıyor ve sonunda numara var {i}" for i in range(60)]
+    sets = shingle_sets([normalize(t) for t in texts], "char", 5)
+    sig = signatures(sets, 128, 1, "affine32")
+    c = candidates(sig, 32, 4, max_pair_bucket=8)
+    assert len(c.groups) >= 1 and c.implied_pairs >= 60 * 59 // 2
+    full = candidates(sig, 32, 4, max_pair_bucket=10_000)
+    sim = lambda a, b: jaccard(sets[a], sets[b])  # noqa: E731
+    got, _ = star_clusters(60, list(range(60)), c, sim, 0.6)
+    want, _ = star_clusters(60, list(range(60)), full, sim, 0.6)
+    assert got == want and len(got) >= 1
