@@ -65,6 +65,11 @@ class OnError(str, Enum):
     skip = "skip"
 
 
+class Engine(str, Enum):
+    datasketch = "datasketch"
+    numpy = "numpy"
+
+
 class Format(str, Enum):
     text = "text"
     json = "json"
@@ -90,6 +95,7 @@ IdFieldOpt = Annotated[Optional[str], typer.Option(help=f"JSONL field holding th
 DateFieldOpt = Annotated[Optional[str], typer.Option(help=f"JSONL field holding the date (for --keep earliest). [default: {D.date_field}]", show_default=False)]
 EncodingOpt = Annotated[Optional[str], typer.Option(help="Encoding of input files without a BOM, e.g. cp1254 or iso-8859-9 (UTF-8 and UTF-16 with a BOM are recognized). [default: utf-8]", show_default=False)]
 OnErrorOpt = Annotated[Optional[OnError], typer.Option(help="On a bad file or record: fail before writing anything, or skip it (copied to the output unchanged and listed in the report). [default: fail]", show_default=False)]
+EngineOpt = Annotated[Optional[Engine], typer.Option(help="MinHash computation: datasketch's update_batch per block, or numpy batched over many blocks with datasketch's own permutations (same values, bit for bit; about 2.5x faster signatures). [default: datasketch]", show_default=False)]
 JobsOpt = Annotated[Optional[int], typer.Option("--jobs", "-j", help="Worker processes; never changes the result. [default: 1]", show_default=False)]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Configuration file (default: the nearest dedup.toml or pyproject.toml with [tool.dedup]).", show_default=False)]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars and no summary.")]
@@ -193,6 +199,7 @@ def scan(
     date_field: DateFieldOpt = None,
     encoding: EncodingOpt = None,
     on_error: OnErrorOpt = None,
+    minhash_engine: EngineOpt = None,
     jobs: JobsOpt = None,
     config: ConfigOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write only report.json and report.md.")] = False,
@@ -206,7 +213,7 @@ def scan(
     cli_values = dict(
         unit=unit, threshold=threshold, shingle=shingle, ngram=ngram, min_chars=min_chars, keep=keep,
         num_perm=num_perm, bands=bands, rows=rows, seed=seed, scheme=scheme, text_field=text_field,
-        id_field=id_field, date_field=date_field, encoding=encoding, on_error=on_error, jobs=jobs,
+        id_field=id_field, date_field=date_field, encoding=encoding, on_error=on_error, minhash_engine=minhash_engine, jobs=jobs,
     )  # fmt: skip
 
     def body() -> None:
@@ -244,6 +251,7 @@ def check(
     date_field: DateFieldOpt = None,
     encoding: EncodingOpt = None,
     on_error: OnErrorOpt = None,
+    minhash_engine: EngineOpt = None,
     jobs: JobsOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
@@ -260,7 +268,7 @@ def check(
     cli_values = dict(
         unit=unit, threshold=threshold, shingle=shingle, ngram=ngram, min_chars=min_chars, keep=keep,
         num_perm=num_perm, bands=bands, rows=rows, seed=seed, scheme=scheme, text_field=text_field,
-        id_field=id_field, date_field=date_field, encoding=encoding, on_error=on_error, jobs=jobs,
+        id_field=id_field, date_field=date_field, encoding=encoding, on_error=on_error, minhash_engine=minhash_engine, jobs=jobs,
         max_duplicate_ratio=max_duplicate_ratio, max_cross_duplicates=max_cross_duplicates,
         max_within_duplicates=max_within_duplicates, baseline=baseline, format=format,
     )  # fmt: skip

@@ -102,7 +102,7 @@ def analyze_batch(texts: Sequence[str], config: ScanConfig) -> _Batch:
         all_blocks.append(blocks)
         all_keys.append(keys)
     shingles = shingle_sets(norms, config.shingle, config.ngram)
-    sigs = signatures(shingles, config.num_perm, config.seed, config.scheme)
+    sigs = signatures(shingles, config.num_perm, config.seed, config.scheme, config.minhash_engine)
     return _Batch(all_blocks, all_keys, list(first), shingles, sigs)
 
 

@@ -42,6 +42,7 @@ def output_texts(det: Detection) -> list[str]:
 def parameters(config: ScanConfig, inputs: list[str] | None = None) -> dict:
     params = config.as_dict()
     params.pop("jobs")  # never changes the result
+    params.pop("minhash_engine")  # both engines give the same signatures, bit for bit
     bands, rows = config.lsh_params
     params.update(
         {

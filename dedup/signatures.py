@@ -15,20 +15,27 @@ from collections.abc import Sequence
 import numpy as np
 from datasketch import MinHash
 
-__all__ = ["signatures", "SCHEMES"]
+__all__ = ["signatures", "signatures_numpy", "SCHEMES", "ENGINES"]
 
 SCHEMES = ("affine32", "affine64", "legacy")
+ENGINES = ("datasketch", "numpy")
 CHUNK = 1 << 16  # shingles per update_batch call for huge sets
+NUMPY_CHUNK = 1024  # shingle values per block of the numpy engine (fits in L2)
 
 
 def _identity(value):
     return value
 
 
-def signatures(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme: str) -> np.ndarray:
+def signatures(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme: str, engine: str = "datasketch") -> np.ndarray:
     """Return a ``(len(shingles), num_perm)`` array of MinHash values, one row per set.
 
-    Every set must be non-empty (an empty set has no meaningful signature)."""
+    Every set must be non-empty (an empty set has no meaningful signature).  With
+    ``engine="numpy"`` the same values are computed by :func:`signatures_numpy`."""
+    if engine == "numpy" and scheme != "legacy":
+        return signatures_numpy(shingles, num_perm, seed, scheme)
+    if engine not in ENGINES:
+        raise ValueError(f"unknown MinHash engine {engine!r}: choose one of {', '.join(ENGINES)}")
     if scheme not in SCHEMES:
         raise ValueError(f"unknown MinHash scheme {scheme!r}: choose one of {', '.join(SCHEMES)}")
     dtype = np.uint64 if scheme in ("affine64", "legacy") else np.uint32
@@ -52,4 +59,54 @@ def signatures(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme:
         for start in range(0, len(shingles[i]), CHUNK):
             m.update_batch(values(shingles[i][start : start + CHUNK]))
         out[i] = m.hashvalues
+    return out
+
+
+def signatures_numpy(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme: str) -> np.ndarray:
+    """The signatures :func:`signatures` computes through datasketch, bit for bit, with
+    datasketch's own permutation parameters and pre-mix, but batched over many sets in
+    numpy (``np.minimum.reduceat``) instead of one ``update_batch`` call per set.
+    Affine schemes only (the tests compare both engines)."""
+    if scheme not in ("affine32", "affine64"):
+        raise ValueError("the numpy engine supports the affine32 and affine64 schemes")
+    from datasketch.minhash import _fmix
+
+    template = MinHash(num_perm=num_perm, seed=seed, scheme=scheme)
+    a, b = template.permutations
+    width = 32 if scheme == "affine32" else 64
+    dtype = np.uint32 if width == 32 else np.uint64
+    out = np.empty((len(shingles), num_perm), dtype=dtype)
+    if not len(shingles):
+        return out
+    sizes = np.fromiter((len(x) for x in shingles), dtype=np.int64, count=len(shingles))
+    if (sizes == 0).any():
+        raise ValueError("cannot sign an empty shingle set")
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    flat = np.concatenate(shingles)
+    hv = _fmix((flat >> np.uint64(32)).astype(np.uint32) if width == 32 else flat, width)
+    # Sets in chunks of about NUMPY_CHUNK values, computed in one reused buffer that
+    # stays in cache (allocating the whole values × permutations matrix is several
+    # times slower); a set larger than a chunk is reduced piece by piece.
+    buf = np.empty((NUMPY_CHUNK, num_perm), dtype=dtype)
+    i = 0
+    n = len(shingles)
+    while i < n:
+        j = max(int(np.searchsorted(ends, starts[i] + NUMPY_CHUNK, side="right")), i + 1)
+        lo, hi = int(starts[i]), int(ends[j - 1])
+        if hi - lo > NUMPY_CHUNK:  # one huge set
+            acc = np.full(num_perm, np.iinfo(dtype).max, dtype=dtype)
+            for k in range(lo, hi, NUMPY_CHUNK):
+                m = min(k + NUMPY_CHUNK, hi) - k
+                np.multiply(hv[k : k + m, None], a, out=buf[:m])
+                np.add(buf[:m], b, out=buf[:m])
+                np.minimum(acc, buf[:m].min(axis=0), out=acc)
+            out[i] = acc
+        else:
+            m = hi - lo
+            np.multiply(hv[lo:hi, None], a, out=buf[:m])
+            np.add(buf[:m], b, out=buf[:m])
+            for r, (s0, s1) in enumerate(zip((starts[i:j] - lo).tolist(), (ends[i:j] - lo).tolist()), start=i):
+                buf[s0:s1].min(axis=0, out=out[r])
+        i = j
     return out
