@@ -38,7 +38,7 @@ class ScanConfig:
     encoding: str | None = None
     on_error: str = "fail"
     jobs: int = 1
-    minhash_engine: str = "datasketch"
+    minhash_engine: str = "numpy"
 
     def __post_init__(self) -> None:
         def bad(msg: str) -> UsageError:
@@ -71,8 +71,6 @@ class ScanConfig:
                 raise bad(f"--encoding {self.encoding}: unknown encoding") from None
         if self.minhash_engine not in ENGINES:
             raise bad(f"--minhash-engine must be one of {', '.join(ENGINES)}, not {self.minhash_engine!r}")
-        if self.minhash_engine == "numpy" and self.scheme == "legacy":
-            raise bad("--minhash-engine numpy supports the affine32 and affine64 schemes, not legacy")
         if self.jobs < 1:
             raise bad(f"--jobs must be at least 1, not {self.jobs}")
         if (self.bands is None) != (self.rows is None):

@@ -30,14 +30,19 @@ from tqdm import tqdm
 
 from .cluster import star_clusters
 from .config import ScanConfig
-from .lsh import Candidates, candidates
+from .lsh import Candidates, candidates, estimate_filter
 from .model import Block, Document
 from .normalize import normalize, weighted_length
 from .shingle import jaccard, jaccard_many, shingle_sets
 from .signatures import signatures
 from .split import split
 
-__all__ = ["Member", "Cluster", "Detection", "detect", "analyze_batch"]
+__all__ = ["Member", "Cluster", "Detection", "detect", "analyze_batch", "ESTIMATE_MARGIN"]
+
+#: Candidates whose MinHash estimate is this far below the threshold are rejected
+#: without the exact check (a pair at the threshold 0.65 falls that low with probability
+#: about 2e-4 at 128 permutations: 3.5 standard deviations); nothing is ever accepted on an estimate.
+ESTIMATE_MARGIN = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +205,13 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
     bands, rows = config.lsh_params
     with bar(bands, "candidates", "band") as pbar:
         cands = candidates(sig, bands, rows, pbar.update) if n_nodes > 1 else Candidates.from_pairs(n_nodes, [])
+    implied_pairs = cands.implied_pairs
+    # Pairs whose MinHash estimate is far below the threshold cannot pass verification
+    # (the estimator's standard deviation at 0.65 with 128 permutations is 0.04): drop
+    # them in one vectorized pass, so the clustering loop only meets plausible pairs.
+    explicit = len(cands.pairs)
+    cands.pairs = cands.pairs[estimate_filter(sig, cands.pairs, config.threshold - ESTIMATE_MARGIN)]
+    prefiltered = explicit - len(cands.pairs)
     timings["lsh"] = time.perf_counter() - t1
 
     # 4. verify and cluster.
@@ -214,6 +226,7 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
             multi,
             pbar.update,
             lambda center, others: (sig[others] == sig[center]).mean(axis=1),
+            ESTIMATE_MARGIN,
             similarity_many=lambda center, others: jaccard_many(node_shingles[center], [node_shingles[o] for o in others.tolist()]),
         )
     timings["cluster"] = time.perf_counter() - t2
@@ -242,7 +255,8 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
     clusters = [Cluster(i + 1, c.kind, c.scope, c.members) for i, c in enumerate(clusters)]
     stats = {
         "distinct_texts": n_nodes,
-        "candidate_pairs": cands.implied_pairs,
+        "candidate_pairs": implied_pairs,
+        "rejected_by_estimate": counts.pop("rejected_by_estimate") + prefiltered,
         **counts,
     }
     return Detection(documents, blocks, clusters, removed, short, stats, timings)

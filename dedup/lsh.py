@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-__all__ = ["choose_params", "candidate_probability", "candidate_pairs", "Candidates", "candidates"]
+__all__ = ["choose_params", "candidate_probability", "candidate_pairs", "Candidates", "candidates", "estimate_filter"]
 
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
@@ -57,48 +57,77 @@ def _band_keys(sig: np.ndarray, start: int, stop: int) -> np.ndarray:
     return key
 
 
+def _band_groups(sig: np.ndarray, band: int, rows: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The buckets of one band, as ``(order, starts, sizes)``: bucket ``k`` holds
+    ``order[starts[k] : starts[k] + sizes[k]]`` (ascending), sizes >= 2 only.  A 64-bit
+    key collision would merge two buckets: such a bucket is split by its real rows."""
+    n = len(sig)
+    lo, hi = band * rows, (band + 1) * rows
+    keys = _band_keys(sig, lo, hi)
+    order = np.argsort(keys, kind="stable")  # stable: members of a bucket stay ascending
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
+    sizes = np.diff(np.append(starts, n))
+    multi = sizes > 1
+    starts, sizes = starts[multi], sizes[multi]
+    if not len(starts):
+        return
+    # Verify that every member's band equals its bucket's first member's band.
+    first = np.repeat(starts, sizes)
+    pos = first + _ramp(sizes)
+    equal = (sig[order[pos], lo:hi] == sig[order[first], lo:hi]).all(axis=1)
+    if equal.all():
+        yield order, starts, sizes
+        return
+    bad_buckets = np.unique(np.repeat(np.arange(len(starts)), sizes)[~equal])
+    good = np.ones(len(starts), dtype=bool)
+    good[bad_buckets] = False
+    yield order, starts[good], sizes[good]
+    for k in bad_buckets.tolist():
+        members = order[starts[k] : starts[k] + sizes[k]]
+        _, inverse = np.unique(sig[members, lo:hi], axis=0, return_inverse=True)
+        for g in np.unique(inverse):
+            group = np.sort(members[inverse.ravel() == g])
+            if len(group) > 1:
+                yield group, np.array([0]), np.array([len(group)])
+
+
+def _ramp(sizes: np.ndarray) -> np.ndarray:
+    """``[0, 1, …, sizes[0]-1, 0, 1, …]``."""
+    total = int(sizes.sum())
+    return np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+
+
 def buckets(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], None] | None = None) -> Iterator[np.ndarray]:
     """Yield, band by band, the arrays of row indices that share a bucket (size >= 2),
     each sorted ascending.  ``on_band`` is called after each band (progress)."""
-    n = len(sig)
-    if n < 2:
+    if len(sig) < 2:
         return
     for band in range(bands):
         if band and on_band is not None:
             on_band()
-        keys = _band_keys(sig, band * rows, (band + 1) * rows)
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        change = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-        starts = np.concatenate(([0], change))
-        stops = np.concatenate((change, [n]))
-        for s, e in zip(starts[stops - starts > 1], stops[stops - starts > 1]):
-            members = order[s:e]
-            # A 64-bit key collision could merge two buckets: split by the real band.
-            band_rows = sig[members, band * rows : (band + 1) * rows]
-            if (band_rows == band_rows[0]).all():
-                yield np.sort(members)
-            else:
-                _, inverse = np.unique(band_rows, axis=0, return_inverse=True)
-                for g in np.unique(inverse):
-                    group = members[inverse.ravel() == g]
-                    if len(group) > 1:
-                        yield np.sort(group)
+        for order, starts, sizes in _band_groups(sig, band, rows):
+            for s, z in zip(starts.tolist(), sizes.tolist()):
+                yield order[s : s + z]
     if on_band is not None:
         on_band()
 
 
-def candidate_pairs(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], None] | None = None) -> np.ndarray:
-    """Return the distinct candidate pairs ``(i, j)``, ``i < j``, as an ``(m, 2)``
-    array sorted lexicographically."""
-    chunks = []
-    for members in buckets(sig, bands, rows, on_band):
-        i, j = np.triu_indices(len(members), k=1)
-        chunks.append(np.stack((members[i], members[j]), axis=1))
+def _unique_pairs(chunks: list[np.ndarray], n: int) -> np.ndarray:
+    """Distinct ``(i, j)`` rows of the chunks, sorted (as one int64 code each)."""
     if not chunks:
         return np.empty((0, 2), dtype=np.int64)
-    pairs = np.unique(np.concatenate(chunks).astype(np.int64), axis=0)
-    return pairs
+    codes = np.concatenate([c[:, 0].astype(np.int64) * n + c[:, 1] for c in chunks])
+    codes.sort()
+    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+    return np.stack((codes // n, codes % n), axis=1)
+
+
+def candidate_pairs(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], None] | None = None) -> np.ndarray:
+    """Return the distinct candidate pairs ``(i, j)``, ``i < j``, as an ``(m, 2)``
+    array sorted lexicographically (every bucket expanded, however large)."""
+    c = candidates(sig, bands, rows, on_band, max_pair_bucket=len(sig) + 1)
+    return c.pairs
 
 
 #: Buckets up to this size become explicit pairs; larger ones (a family of many near
@@ -153,19 +182,33 @@ class Candidates:
 def candidates(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], None] | None = None, max_pair_bucket: int = MAX_PAIR_BUCKET) -> Candidates:
     """LSH candidates of the rows of ``sig`` (see :class:`Candidates`)."""
     n = len(sig)
-    chunks = []
+    chunks: list[np.ndarray] = []
     groups: list[np.ndarray] = []
     seen_groups: set[int] = set()
-    for members in buckets(sig, bands, rows, on_band):
-        if len(members) <= max_pair_bucket:
-            i, j = np.triu_indices(len(members), k=1)
-            chunks.append(np.stack((members[i], members[j]), axis=1))
-            continue
-        key = xxhash.xxh3_64_intdigest(members.astype(np.int64).tobytes())
-        if key not in seen_groups:
-            seen_groups.add(key)
-            groups.append(members.astype(np.int64))
-    pairs = np.unique(np.concatenate(chunks).astype(np.int64), axis=0) if chunks else np.empty((0, 2), dtype=np.int64)
+    triu = {}
+    for band in range(bands if n > 1 else 0):
+        if band and on_band is not None:
+            on_band()
+        for order, starts, sizes in _band_groups(sig, band, rows):
+            for z in np.unique(sizes).tolist():
+                at = starts[sizes == z]
+                if z > max_pair_bucket:
+                    for s0 in at.tolist():
+                        members = order[s0 : s0 + z].astype(np.int64)
+                        key = xxhash.xxh3_64_intdigest(members.tobytes())
+                        if key not in seen_groups:
+                            seen_groups.add(key)
+                            groups.append(members)
+                    continue
+                if z not in triu:
+                    triu[z] = np.triu_indices(z, k=1)
+                i, j = triu[z]
+                left = order[at[:, None] + i].ravel()
+                right = order[at[:, None] + j].ravel()
+                chunks.append(np.stack((left, right), axis=1))
+    if on_band is not None and n > 1:
+        on_band()
+    pairs = _unique_pairs(chunks, n)
     if groups:
         owner = np.concatenate([np.full(len(g), k, dtype=np.int64) for k, g in enumerate(groups)])
         node = np.concatenate(groups)
@@ -177,3 +220,14 @@ def candidates(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], Non
         group_ids = np.empty(0, dtype=np.int64)
         group_ptr = np.zeros(n + 1, dtype=np.int64)
     return Candidates(n, pairs, groups, group_ptr, group_ids)
+
+
+def estimate_filter(sig: np.ndarray, pairs: np.ndarray, minimum: float, chunk: int = 1 << 15) -> np.ndarray:
+    """Boolean mask of the pairs whose MinHash estimate (share of equal signature
+    values) reaches ``minimum``, computed in vectorized chunks."""
+    need = int(np.ceil(minimum * sig.shape[1] - 1e-9))
+    keep = np.empty(len(pairs), dtype=bool)
+    for k in range(0, len(pairs), chunk):
+        p = pairs[k : k + chunk]
+        keep[k : k + chunk] = (sig[p[:, 0]] == sig[p[:, 1]]).sum(axis=1) >= need
+    return keep

@@ -163,7 +163,21 @@ def build_report(
 
 
 def dumps(report: dict) -> str:
-    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    """report.json: one top-level key per line, one document or cluster per line.
+    Readable with a pager or ``jq``, and several times faster to write than indented
+    JSON for large corpora."""
+
+    def compact(value) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+    parts = []
+    for key, value in report.items():
+        if isinstance(value, list) and value:
+            items = ",\n".join("    " + compact(item) for item in value)
+            parts.append(f"  {compact(key)}: [\n{items}\n  ]")
+        else:
+            parts.append(f"  {compact(key)}: {compact(value)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def _md_escape(text: str) -> str:
