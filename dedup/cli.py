@@ -17,7 +17,7 @@ import typer
 from . import __version__
 from .config import ScanConfig
 from .errors import EXIT_INTERRUPTED, EXIT_TERMINATED, DedupError, Terminated, UsageError
-from .settings import SCAN_KEYS, load_settings, merge
+from .settings import CHECK_KEYS, SCAN_KEYS, load_settings, merge
 
 EXIT_LIMIT = 1
 EXIT_INTERNAL = 3
@@ -210,11 +210,7 @@ def scan(
     plus report.json and report.md to --out."""
     from .scan import scan as run_scan
 
-    cli_values = dict(
-        unit=unit, threshold=threshold, shingle=shingle, ngram=ngram, min_chars=min_chars, keep=keep,
-        num_perm=num_perm, bands=bands, rows=rows, seed=seed, scheme=scheme, text_field=text_field,
-        id_field=id_field, date_field=date_field, encoding=encoding, on_error=on_error, minhash_engine=minhash_engine, jobs=jobs,
-    )  # fmt: skip
+    cli_values = {k: v for k, v in locals().items() if k in SCAN_KEYS}
 
     def body() -> None:
         settings, _ = load_settings(config)
@@ -265,13 +261,7 @@ def check(
     from .check_format import render_github, render_github_summary, render_json, render_junit, render_text
     from .scan import scan as run_scan
 
-    cli_values = dict(
-        unit=unit, threshold=threshold, shingle=shingle, ngram=ngram, min_chars=min_chars, keep=keep,
-        num_perm=num_perm, bands=bands, rows=rows, seed=seed, scheme=scheme, text_field=text_field,
-        id_field=id_field, date_field=date_field, encoding=encoding, on_error=on_error, minhash_engine=minhash_engine, jobs=jobs,
-        max_duplicate_ratio=max_duplicate_ratio, max_cross_duplicates=max_cross_duplicates,
-        max_within_duplicates=max_within_duplicates, baseline=baseline, format=format,
-    )  # fmt: skip
+    cli_values = {k: v for k, v in locals().items() if k in SCAN_KEYS or k in CHECK_KEYS}
 
     def body() -> int:
         settings, source = load_settings(config)

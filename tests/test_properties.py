@@ -17,6 +17,8 @@ from unittest import mock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import assert_cut_from, max_break_run
+
 from dedup import Document, ScanConfig, detect, scan
 from dedup.normalize import normalize, weighted_length
 from dedup.report import build_report, output_texts
@@ -136,37 +138,6 @@ def py_jaccard(a: str, b: str, kind: str, n: int) -> float:
 
     ga, gb = grams(a), grams(b)
     return len(ga & gb) / len(ga | gb)
-
-
-def assert_cut_from(text: str, blocks, kept, out: str) -> None:
-    """``out`` is ``text`` with whole block segments cut out: the text before the first
-    block, then every kept segment byte for byte with only white space taken from the
-    input between them, then the text after the last block.  A kept block that began a
-    line still begins one."""
-    prefix = text[: blocks[0].seg_start]
-    assert out.startswith(prefix)
-    pos = len(prefix)
-    prev_end = blocks[0].seg_start
-    for k, b in enumerate(kept):
-        seg = text[b.seg_start : b.seg_end]
-        gap_end = out.index(seg, pos)
-        gap = out[pos:gap_end]
-        assert gap.strip() == "", repr(gap)
-        assert gap in text[prev_end : b.seg_start], repr(gap)
-        if k > 0:
-            assert LINE_BREAK.search(gap), repr(gap)  # two kept blocks are never glued
-        if b.seg_start == 0 or text[b.seg_start - 1] in "\r\n":
-            assert gap_end == 0 or out[gap_end - 1] in "\r\n", "a kept block lost its own line"
-        pos = gap_end + len(seg)
-        prev_end = b.seg_end
-    assert out[pos:] == text[blocks[-1].seg_end :]
-
-
-def max_break_run(text: str) -> int:
-    best = 0
-    for m in re.finditer(r"[^\S\r\n]*(?:(?:\r\n|\r|\n)[^\S\r\n]*)+", text):
-        best = max(best, len(LINE_BREAK.findall(m.group(0))))
-    return best
 
 
 def reorder(docs: list[Document], perm) -> list[Document]:

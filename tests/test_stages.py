@@ -25,7 +25,7 @@ from dedup.shingle import jaccard, shingle_sets
 from dedup.signatures import signatures
 from dedup.split import date_header, split
 
-from conftest import write_docs
+from conftest import assert_cut_from, max_break_run, write_docs
 
 FAST = settings(max_examples=60, deadline=None)
 
@@ -54,39 +54,6 @@ def hang_guard(seconds: int):
 
 def block_texts(text: str, unit: str = "line") -> list[str]:
     return [text[b.start : b.end] for b in split(text, unit)]
-
-
-def assert_cut_from(text: str, blocks, kept, out: str) -> None:
-    """``out`` is ``text`` with whole block segments cut out: the text before the first
-    block, then every kept segment byte for byte with only white space taken from the
-    input between them, then the text after the last block.  A kept block that began a
-    line still begins one."""
-    prefix = text[: blocks[0].seg_start]
-    assert out.startswith(prefix)
-    pos = len(prefix)
-    prev_end = blocks[0].seg_start
-    for k, b in enumerate(kept):
-        seg = text[b.seg_start : b.seg_end]
-        gap_end = out.index(seg, pos)
-        gap = out[pos:gap_end]
-        assert gap.strip() == "", repr(gap)
-        assert gap in text[prev_end : b.seg_start], repr(gap)
-        if k > 0:
-            assert _BREAK.search(gap), repr(gap)  # two kept blocks are never glued
-        if b.seg_start == 0 or text[b.seg_start - 1] in "\r\n":
-            assert gap_end == 0 or out[gap_end - 1] in "\r\n", "a kept block lost its own line"
-        pos = gap_end + len(seg)
-        prev_end = b.seg_end
-    assert out[pos:] == text[blocks[-1].seg_end :]
-
-
-def max_break_run(text: str) -> int:
-    """The largest number of line breaks in one stretch of white space (a run of
-    blank lines counts its breaks; ``\\r\\n`` is one break)."""
-    best = 0
-    for m in re.finditer(r"[^\S\r\n]*(?:(?:\r\n|\r|\n)[^\S\r\n]*)+", text):
-        best = max(best, len(_BREAK.findall(m.group(0))))
-    return best
 
 
 # --------------------------------------------------------------------------- split
