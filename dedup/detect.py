@@ -81,7 +81,6 @@ class _Batch:
     blocks: list[list[Block]]
     keys: list[list[int]]  # per block: exact key, or -1 for a block too short to compare
     new_keys: list[int]
-    shingles: list[np.ndarray]
     sigs: np.ndarray
 
 
@@ -108,7 +107,7 @@ def analyze_batch(texts: Sequence[str], config: ScanConfig) -> _Batch:
         all_keys.append(keys)
     shingles = shingle_sets(norms, config.shingle, config.ngram)
     sigs = signatures(shingles, config.num_perm, config.seed, config.scheme, config.minhash_engine)
-    return _Batch(all_blocks, all_keys, list(first), shingles, sigs)
+    return _Batch(all_blocks, all_keys, list(first), sigs)
 
 
 def _batches(documents: Sequence[Document], max_chars: int = 1 << 21, max_docs: int = 2000) -> list[list[int]]:
@@ -150,7 +149,7 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
     blocks: list[list[Block]] = [[] for _ in documents]
     block_node: list[list[int]] = [[] for _ in documents]
     node_of_key: dict[int, int] = {}
-    node_shingles: list[np.ndarray] = []
+    node_rep: list[tuple[int, int]] = []  # a (document, block) standing for each node
     sig_parts: list[np.ndarray] = []
     short = 0
     results: Iterable[_Batch]
@@ -163,24 +162,27 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
             results = executor.map(analyze_batch, texts, [config] * len(batches))
         with bar(len(documents), "analyze", "doc") as pbar:
             for batch, res in zip(batches, results):
-                local_node = []
-                for key, sh, sig in zip(res.new_keys, res.shingles, res.sigs):
-                    node = node_of_key.get(key)
-                    if node is None:
-                        node = node_of_key[key] = len(node_shingles)
-                        node_shingles.append(sh)
+                new = set()
+                for key, sig in zip(res.new_keys, res.sigs):
+                    if key not in node_of_key:
+                        node_of_key[key] = len(node_rep)
+                        node_rep.append((-1, -1))
+                        new.add(node_of_key[key])
                         sig_parts.append(sig)
-                    local_node.append(node)
                 for doc_index, doc_blocks, keys in zip(batch, res.blocks, res.keys):
                     blocks[doc_index] = doc_blocks
                     nodes = [node_of_key[k] if k != -1 else -1 for k in keys]
+                    for b, node in enumerate(nodes):
+                        if node in new:
+                            node_rep[node] = (doc_index, b)
+                            new.discard(node)
                     short += nodes.count(-1)
                     block_node[doc_index] = nodes
                 pbar.update(len(batch))
     finally:
         if executor is not None:
             executor.shutdown()
-    n_nodes = len(node_shingles)
+    n_nodes = len(node_rep)
     sig = np.stack(sig_parts) if sig_parts else np.empty((0, config.num_perm), dtype=np.uint32)
     timings["analyze"] = time.perf_counter() - t0
 
@@ -214,20 +216,33 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
     prefiltered = explicit - len(cands.pairs)
     timings["lsh"] = time.perf_counter() - t1
 
-    # 4. verify and cluster.
+    # 4. verify and cluster.  Shingle sets are not kept from the analysis (they would
+    # dominate memory): the few nodes that meet a plausible candidate are shingled
+    # again from their text, once each.
+    shingle_cache: dict[int, np.ndarray] = {}
+
+    def shingles_of(node: int) -> np.ndarray:
+        sh = shingle_cache.get(node)
+        if sh is None:
+            d, b = node_rep[node]
+            block = blocks[d][b]
+            norm = normalize(documents[d].text[block.start : block.end])
+            sh = shingle_cache[node] = shingle_sets([norm], config.shingle, config.ngram)[0]
+        return sh
+
     t2 = time.perf_counter()
     with bar(n_nodes, "verify+cluster", "text") as pbar:
         node_clusters, counts = star_clusters(
             n_nodes,
             rank,
             cands,
-            lambda a, b: jaccard(node_shingles[a], node_shingles[b]),
+            lambda a, b: jaccard(shingles_of(a), shingles_of(b)),
             config.threshold,
             multi,
             pbar.update,
             lambda center, others: (sig[others] == sig[center]).mean(axis=1),
             ESTIMATE_MARGIN,
-            similarity_many=lambda center, others: jaccard_many(node_shingles[center], [node_shingles[o] for o in others.tolist()]),
+            similarity_many=lambda center, others: jaccard_many(shingles_of(center), [shingles_of(o) for o in others.tolist()]),
         )
     timings["cluster"] = time.perf_counter() - t2
 
