@@ -110,7 +110,7 @@ def analyze_batch(texts: Sequence[str], config: ScanConfig) -> _Batch:
     return _Batch(all_blocks, all_keys, list(first), sigs)
 
 
-def _batches(documents: Sequence[Document], max_chars: int = 1 << 21, max_docs: int = 2000) -> list[list[int]]:
+def _batches(documents: Sequence[Document], max_chars: int = 1 << 19, max_docs: int = 2000) -> list[list[int]]:
     out: list[list[int]] = []
     cur: list[int] = []
     size = 0

@@ -82,8 +82,6 @@ def _build_table() -> dict[int, str | None]:
 
 
 _TABLE = _build_table()
-# Applied before NFKC, which would turn some of them into a space and a combining mark.
-_PRE = {ord(ch): None for ch in _JOINERS}
 _SPACE_RUN = re.compile(r"\s+")
 _URL = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.)[^\s<>\"]+")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -100,7 +98,9 @@ def normalize(text: str) -> str:
     True
     """
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text.translate(_PRE))
+        if "\u00b4" in text:  # NFKC would make the acute accent a space and a mark
+            text = text.replace("\u00b4", "")
+        text = unicodedata.normalize("NFKC", text)
     if "://" in text or "www." in text:
         text = _URL.sub(_squash_url, text)
     text = text.translate(_TABLE).casefold()
@@ -130,7 +130,7 @@ def _is_wide(cp: int) -> bool:
 def weighted_length(normalized: str) -> int:
     """Length used for the minimum-length rule: CJK characters (which carry a word
     each) count twice, every other character once."""
-    if normalized.isascii():
+    if normalized.isascii() or max(normalized) < "\u1100":
         return len(normalized)
     return len(normalized) + sum(1 for ch in normalized if _is_wide(ord(ch)))
 
