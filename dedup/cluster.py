@@ -79,7 +79,9 @@ def star_clusters(
                 rejected += int(len(others) - keep.sum())
                 others = others[keep]
             others = others[np.argsort(rank[others], kind="stable")]
-            if similarity_many is not None:
+            if not len(others):
+                sims = []
+            elif similarity_many is not None:
                 sims = similarity_many(center, others).tolist()
             else:
                 sims = [similarity(center, other) for other in others.tolist()]

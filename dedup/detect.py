@@ -221,13 +221,26 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
     # again from their text, once each.
     shingle_cache: dict[int, np.ndarray] = {}
 
+    def text_of(node: int) -> str:
+        d, b = node_rep[node]
+        block = blocks[d][b]
+        return normalize(documents[d].text[block.start : block.end])
+
+    # Nodes of the surviving explicit pairs are shingled in one batch.
+    paired = np.unique(cands.pairs).tolist() if len(cands.pairs) else []
+    for node, sh in zip(paired, shingle_sets([text_of(n) for n in paired], config.shingle, config.ngram)):
+        shingle_cache[node] = sh
+
+    def similarity_many(center: int, others: np.ndarray) -> np.ndarray:
+        missing = [n for n in [center, *others.tolist()] if n not in shingle_cache]
+        for node, sh in zip(missing, shingle_sets([text_of(n) for n in missing], config.shingle, config.ngram)):
+            shingle_cache[node] = sh
+        return jaccard_many(shingle_cache[center], [shingle_cache[o] for o in others.tolist()])
+
     def shingles_of(node: int) -> np.ndarray:
         sh = shingle_cache.get(node)
         if sh is None:
-            d, b = node_rep[node]
-            block = blocks[d][b]
-            norm = normalize(documents[d].text[block.start : block.end])
-            sh = shingle_cache[node] = shingle_sets([norm], config.shingle, config.ngram)[0]
+            sh = shingle_cache[node] = shingle_sets([text_of(node)], config.shingle, config.ngram)[0]
         return sh
 
     t2 = time.perf_counter()
@@ -240,9 +253,9 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
             config.threshold,
             multi,
             pbar.update,
-            lambda center, others: (sig[others] == sig[center]).mean(axis=1),
+            lambda center, others: (sig[others] == sig[center]).sum(axis=1) / sig.shape[1],
             ESTIMATE_MARGIN,
-            similarity_many=lambda center, others: jaccard_many(shingles_of(center), [shingles_of(o) for o in others.tolist()]),
+            similarity_many=similarity_many,
         )
     timings["cluster"] = time.perf_counter() - t2
 

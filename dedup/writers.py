@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import OutputError, UsageError
 from .model import Document
@@ -140,13 +140,18 @@ def _write_tree(out: Path, files: Iterable[tuple[str, bytes]]) -> None:
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
     try:
-        root = tmp.resolve()
+        made: set[str] = {""}
         for rel, data in files:
-            target = (tmp / rel).resolve()
-            if not target.is_relative_to(root) or target == root:
+            # Paths come from relative input paths; refuse anything that could climb out
+            # (the folder is fresh, so there is no symlink inside to follow).
+            parts = PurePosixPath(rel).parts
+            if not parts or PurePosixPath(rel).is_absolute() or ".." in parts or "\\" in rel:
                 raise UsageError(f"refusing to write {rel!r}: it would land outside --out")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "xb") as fh:
+            parent = "/".join(parts[:-1])
+            if parent not in made:
+                (tmp / parent).mkdir(parents=True, exist_ok=True)
+                made.add(parent)
+            with open(tmp / rel, "xb") as fh:
                 fh.write(data)
         os.chmod(tmp, 0o777 & ~_umask())
         if out.exists():
