@@ -34,6 +34,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts contain [default: …] and [tool.dedup]: print them as written
     help="Find exact and near-duplicate text blocks within and across documents. " + EXIT_CODES_HELP,
 )
 

@@ -186,3 +186,9 @@ def test_check_writes_nothing(runner, dirty, tmp_path):
     before = sorted(p.name for p in tmp_path.rglob("*"))
     run(runner, "check", str(dirty), cwd=tmp_path)
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_help_shows_defaults_and_config_table_literally(runner):
+    text = " ".join(runner.invoke(app, ["scan", "--help"], env={"COLUMNS": "200"}).output.split())
+    assert "[default: 0.65]" in text and "[default: line]" in text
+    assert "[tool.dedup]" in text
