@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Sequence
@@ -96,13 +97,14 @@ def scan(
     timings["plan"] = time.perf_counter() - t1
     if out_path is not None:
         t2 = time.perf_counter()
-        files = [] if dry_run else list(output_files(loaded, documents, outputs, config.text_field))
         # JSONL can carry lone surrogates (\\ud800 escapes): in the reports they stay escapes.
-        files += [
+        reports = [
             ("report.json", dumps(report).encode("utf-8", "backslashreplace")),
             ("report.md", render_markdown(report).encode("utf-8", "backslashreplace")),
         ]
-        write_tree(out_path, files)
+        # Output files are encoded one at a time as they are written, never all at once.
+        texts = () if dry_run else output_files(loaded, documents, outputs, config.text_field)
+        write_tree(out_path, itertools.chain(texts, reports))
         timings["write"] = time.perf_counter() - t2
     timings["total"] = time.perf_counter() - t0
     return ScanResult(det, report, outputs, out_path, root, timings)
