@@ -25,7 +25,7 @@ from pathlib import Path
 
 import xxhash
 
-from .errors import InputError
+from .errors import InputError, OutputError
 from .normalize import normalize
 from .scan import ScanResult
 
@@ -183,8 +183,12 @@ def baseline_data(dups: list[Duplicate], parameters: dict) -> dict:
 def write_baseline(path: Path, dups: list[Duplicate], parameters: dict) -> None:
     data = json.dumps(baseline_data(dups, parameters), ensure_ascii=False, indent=2) + "\n"
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(data, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(data, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write the baseline {path}: {exc.strerror or exc}") from None
 
 
 def evaluate(result: ScanResult, root: Path, limits: Limits, baseline: list[dict] | None = None) -> CheckResult:

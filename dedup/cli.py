@@ -295,8 +295,11 @@ def check(
             typer.echo(render_github(verdict))
             summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
             if summary_file:
-                with open(summary_file, "a", encoding="utf-8") as fh:
-                    fh.write(render_github_summary(verdict))
+                try:
+                    with open(summary_file, "a", encoding="utf-8") as fh:
+                        fh.write(render_github_summary(verdict))
+                except OSError as exc:  # the verdict still stands
+                    typer.echo(f"dedup: warning: cannot write GITHUB_STEP_SUMMARY {summary_file}: {exc.strerror or exc}", err=True)
         elif not quiet or not verdict.passed:
             typer.echo(render_text(verdict))
         return 0 if verdict.passed else EXIT_LIMIT

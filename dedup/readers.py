@@ -24,7 +24,7 @@ from .errors import InputError, UsageError
 from .model import Document
 from .split import date_header
 
-__all__ = ["Source", "Loaded", "discover", "read_source", "decode", "TEXT_SUFFIXES", "JSONL_SUFFIXES"]
+__all__ = ["Source", "Loaded", "discover", "read_source", "decode", "shown", "TEXT_SUFFIXES", "JSONL_SUFFIXES"]
 
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl",)
@@ -80,14 +80,16 @@ def discover(inputs: Sequence[str | os.PathLike]) -> tuple[Path, list[Source]]:
 def _walk(folder: Path) -> list[Path]:
     """Corpus files under ``folder``, sorted by relative path.  Symbolic links to
     folders are not followed (no loops, nothing outside the input); links to files are
-    read; a broken link fails when it is read; an unreadable folder is an error."""
+    read; a broken link fails when it is read; an unreadable folder is an error; hidden
+    folders are skipped."""
     out: list[Path] = []
 
     def fail(exc: OSError) -> None:
         raise InputError(f"{exc.filename}: cannot list folder ({exc.strerror or exc})")
 
     for dirpath, dirnames, filenames in os.walk(folder, onerror=fail, followlinks=False):
-        dirnames.sort()
+        # Hidden folders (.git, a dedup temporary folder left by a killed run) are no corpus.
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         base = Path(dirpath)
         for name in filenames:
             f = base / name
@@ -168,9 +170,25 @@ def decode(data: bytes, where: str, encoding: str | None = None) -> tuple[str, s
         raise UsageError(f"--encoding {encoding}: unknown encoding") from None
 
 
+def shown(source: Source) -> str:
+    """The file as a user finds it from the working directory (for error messages)."""
+    try:
+        return os.path.relpath(source.path)
+    except ValueError:  # another drive
+        return str(source.path)
+
+
+def _as_given(exc: InputError, source: Source) -> InputError:
+    """``exc`` with the file named from the working directory instead of the input root."""
+    message = str(exc)
+    if message.startswith(source.rel):
+        return InputError(shown(source) + message[len(source.rel) :])
+    return exc
+
+
 def _skip_or_raise(exc: InputError, on_error: str, loaded: Loaded, where: str, chars: int) -> None:
     if on_error != "skip":
-        raise exc
+        raise _as_given(exc, loaded.source) from None
     loaded.skipped.append({"where": where, "reason": str(exc).split(": ", 1)[-1], "chars": chars})
 
 
@@ -261,7 +279,7 @@ def _read_jsonl_lines(loaded, data, exc, encoding, on_error, text_field, id_fiel
         except UnicodeDecodeError as err:
             bad = InputError(f"{loaded.source.rel}:{line_no}: not valid {'UTF-8' if codec == 'utf-8' else codec} at byte {err.start} of the line")
             if on_error != "skip":
-                raise bad from None
+                raise _as_given(bad, loaded.source) from None
             lines.append((bad, raw))
     _parse_jsonl(loaded, lines, on_error, text_field, id_field, date_field)
     return loaded

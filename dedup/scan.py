@@ -13,7 +13,7 @@ from .config import ScanConfig
 from .detect import Detection, detect
 from .errors import InputError, UsageError
 from .model import Document
-from .readers import Loaded, discover, read_source
+from .readers import Loaded, discover, read_source, shown
 from .report import build_report, dumps, output_texts, render_markdown
 from .writers import check_out_dir, output_files, write_tree
 
@@ -55,7 +55,8 @@ def read_corpus(inputs: Sequence[str | os.PathLike], config: ScanConfig) -> tupl
             if doc.id in seen:
                 message = f"duplicate document id {doc.id!r} (first seen at {seen[doc.id]})"
                 if config.on_error != "skip":
-                    raise InputError(f"{where}: {message}; set --id-field")
+                    place = shown(loaded.source) + (f":{doc.line}" if doc.line else "")
+                    raise InputError(f"{place}: {message}; set --id-field")
                 loaded.drop(local, message)
                 continue
             seen[doc.id] = where

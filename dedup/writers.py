@@ -147,10 +147,10 @@ def _write_tree(out: Path, files: Iterable[tuple[str, bytes]]) -> None:
             parts = PurePosixPath(rel).parts
             if not parts or PurePosixPath(rel).is_absolute() or ".." in parts or "\\" in rel:
                 raise UsageError(f"refusing to write {rel!r}: it would land outside --out")
-            parent = "/".join(parts[:-1])
-            if parent not in made:
-                (tmp / parent).mkdir(parents=True, exist_ok=True)
-                made.add(parent)
+            folder = "/".join(parts[:-1])
+            if folder not in made:
+                (tmp / folder).mkdir(parents=True, exist_ok=True)
+                made.add(folder)
             with open(tmp / rel, "xb") as fh:
                 fh.write(data)
         os.chmod(tmp, 0o777 & ~_umask())

@@ -343,3 +343,43 @@ def test_jsonl_reader_and_scan_never_crash_on_arbitrary_text(tmp_path_factory, t
     s = result.report["summary"]
     assert s["input_chars"] == sum(map(len, texts))
     assert s["input_chars"] == s["output_chars"] + s["removed_chars"]
+
+
+def test_rerun_from_inside_the_input_keeps_the_input_clean(tmp_path, monkeypatch):
+    corpus = write_docs(tmp_path / "in", {"a.txt": f"{PARA}\n{PARA}\n"})
+    monkeypatch.chdir(corpus)
+    assert dedup("scan", ".", "--out", "../out", "-q").exit_code == 0
+    before = hashes(corpus)
+    moves = []
+    real_rename = os.rename
+    monkeypatch.setattr(os, "rename", lambda a, b: (moves.append(Path(os.path.abspath(b))), real_rename(a, b))[1])
+    r = dedup("scan", ".", "--out", "../out", "-q")  # replaces the earlier output
+    assert r.exit_code == 0, r.output
+    assert moves and all(not m.is_relative_to(corpus) for m in moves), moves  # nothing parked in the input
+    assert hashes(corpus) == before and sorted(p.name for p in corpus.iterdir()) == ["a.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+
+
+def test_hidden_folders_are_not_read(tmp_path):
+    corpus = write_docs(tmp_path / "in", {"a.txt": f"{PARA}\n", ".git/notes.txt": f"{PARA}\n", ".out.old-x/a.txt": f"{PARA}\n"})
+    result = scan([corpus], tmp_path / "out", ScanConfig())
+    assert [d["id"] for d in result.report["documents"]] == ["a.txt"]
+
+
+def test_errors_name_the_file_as_the_user_finds_it(tmp_path, monkeypatch):
+    corpus = write_docs(tmp_path / "c1", {"ok.txt": f"{PARA}\n"})
+    (corpus / "bad.txt").write_bytes(b"caf\xe9\n")
+    monkeypatch.chdir(tmp_path)
+    line = one_line_error(dedup("scan", "c1", "--out", "o"), "c1/bad.txt", "at byte 3")
+    assert line.startswith("dedup: error: c1/bad.txt: ")
+
+
+def test_baseline_to_a_missing_folder_and_unwritable_step_summary(tmp_path, monkeypatch):
+    corpus = write_docs(tmp_path / "in", {"a.txt": f"{PARA}\n{PARA}\n"})
+    monkeypatch.chdir(tmp_path)
+    r = dedup("check", "in", "--write-baseline", "nodir/b.json")
+    assert r.exit_code == 4 and "nodir/b.json" in r.output
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "nodir" / "summary.md"))
+    r = dedup("check", "in", "--format", "github")
+    assert r.exit_code == 1  # the verdict, not an internal error
+    assert "::error file=" in r.output and "warning: cannot write GITHUB_STEP_SUMMARY" in r.output
