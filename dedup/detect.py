@@ -163,12 +163,14 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
         with bar(len(documents), "analyze", "doc") as pbar:
             for batch, res in zip(batches, results):
                 new = set()
-                for key, sig in zip(res.new_keys, res.sigs):
+                rows = []
+                for row, key in enumerate(res.new_keys):
                     if key not in node_of_key:
                         node_of_key[key] = len(node_rep)
                         node_rep.append((-1, -1))
                         new.add(node_of_key[key])
-                        sig_parts.append(sig)
+                        rows.append(row)
+                sig_parts.append(res.sigs[rows])  # one array per batch, not one per text
                 for doc_index, doc_blocks, keys in zip(batch, res.blocks, res.keys):
                     blocks[doc_index] = doc_blocks
                     nodes = [node_of_key[k] if k != -1 else -1 for k in keys]
@@ -183,7 +185,8 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
         if executor is not None:
             executor.shutdown()
     n_nodes = len(node_rep)
-    sig = np.stack(sig_parts) if sig_parts else np.empty((0, config.num_perm), dtype=np.uint32)
+    sig = np.concatenate(sig_parts) if sig_parts else np.empty((0, config.num_perm), dtype=np.uint32)
+    del sig_parts
     timings["analyze"] = time.perf_counter() - t0
 
     # Blocks of every node, in reading order, and each node's best policy key.

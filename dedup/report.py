@@ -16,7 +16,7 @@ from .cut import cut
 from .detect import Detection
 from .normalize import NORMALIZATION_VERSION
 
-__all__ = ["SCHEMA_VERSION", "build_report", "render_markdown", "output_texts", "dumps"]
+__all__ = ["SCHEMA_VERSION", "build_report", "render_markdown", "output_texts", "dumps", "dump_chunks"]
 
 SCHEMA_VERSION = 1
 PREVIEW_CHARS = 120
@@ -166,18 +166,28 @@ def dumps(report: dict) -> str:
     """report.json: one top-level key per line, one document or cluster per line.
     Readable with a pager or ``jq``, and several times faster to write than indented
     JSON for large corpora."""
+    return "".join(dump_chunks(report))
+
+
+def dump_chunks(report: dict):
+    """:func:`dumps` piece by piece, so a large report is written without being held
+    in memory as one string."""
 
     def compact(value) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
-    parts = []
-    for key, value in report.items():
+    yield "{\n"
+    last = len(report) - 1
+    for k, (key, value) in enumerate(report.items()):
+        end = ",\n" if k < last else "\n"
         if isinstance(value, list) and value:
-            items = ",\n".join("    " + compact(item) for item in value)
-            parts.append(f"  {compact(key)}: [\n{items}\n  ]")
+            yield f"  {compact(key)}: [\n"
+            for i, item in enumerate(value):
+                yield "    " + compact(item) + (",\n" if i < len(value) - 1 else "\n")
+            yield "  ]" + end
         else:
-            parts.append(f"  {compact(key)}: {compact(value)}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+            yield f"  {compact(key)}: {compact(value)}" + end
+    yield "}\n"
 
 
 def _md_escape(text: str) -> str:

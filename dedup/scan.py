@@ -14,7 +14,7 @@ from .detect import Detection, detect
 from .errors import InputError, UsageError
 from .model import Document
 from .readers import Loaded, discover, read_source, shown
-from .report import build_report, dumps, output_texts, render_markdown
+from .report import build_report, dump_chunks, output_texts, render_markdown
 from .writers import check_out_dir, output_files, write_tree
 
 __all__ = ["scan", "read_corpus", "ScanResult"]
@@ -100,7 +100,7 @@ def scan(
         t2 = time.perf_counter()
         # JSONL can carry lone surrogates (\\ud800 escapes): in the reports they stay escapes.
         reports = [
-            ("report.json", dumps(report).encode("utf-8", "backslashreplace")),
+            ("report.json", (chunk.encode("utf-8", "backslashreplace") for chunk in dump_chunks(report))),
             ("report.md", render_markdown(report).encode("utf-8", "backslashreplace")),
         ]
         # Output files are encoded one at a time as they are written, never all at once.

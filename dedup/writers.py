@@ -127,15 +127,16 @@ def _umask() -> int:
     return mask
 
 
-def write_tree(out: Path, files: Iterable[tuple[str, bytes]]) -> None:
-    """Write ``files`` (relative path → bytes) as the folder ``out``, atomically."""
+def write_tree(out: Path, files: Iterable[tuple[str, bytes | Iterable[bytes]]]) -> None:
+    """Write ``files`` (relative path → bytes, or an iterable of byte chunks) as the
+    folder ``out``, atomically."""
     try:
         _write_tree(out, files)
     except OSError as exc:
         raise OutputError(f"cannot write --out {out}: {exc.strerror or exc}; nothing was written") from None
 
 
-def _write_tree(out: Path, files: Iterable[tuple[str, bytes]]) -> None:
+def _write_tree(out: Path, files: Iterable[tuple[str, bytes | Iterable[bytes]]]) -> None:
     parent = out.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
@@ -152,7 +153,10 @@ def _write_tree(out: Path, files: Iterable[tuple[str, bytes]]) -> None:
                 (tmp / folder).mkdir(parents=True, exist_ok=True)
                 made.add(folder)
             with open(tmp / rel, "xb") as fh:
-                fh.write(data)
+                if isinstance(data, bytes):
+                    fh.write(data)
+                else:  # an iterable of byte chunks (a large report)
+                    fh.writelines(data)
         os.chmod(tmp, 0o777 & ~_umask())
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
