@@ -82,6 +82,46 @@ def _build_table() -> dict[int, str | None]:
 
 
 _TABLE = _build_table()
+
+
+def _build_fast_path() -> tuple[bytes, bytes, tuple[tuple[str, str], ...]]:
+    """The table as a byte table for text in Latin-1 (``bytes.translate`` is several
+    times faster than ``str.translate`` with a dict), plus the frequent characters
+    beyond Latin-1 (Turkish letters, typographic quotes and dashes) and the Latin-1
+    characters that map to two letters, replaced up front.  Every replacement must
+    be a fixed point of the table, so replacing first and translating after gives
+    what one ``str.translate`` gives (a test compares both on real text)."""
+    table = bytearray(range(256))
+    delete = bytearray()
+    pre = []
+    for cp in range(256):
+        value = _TABLE.get(cp, chr(cp))
+        if value is None:
+            delete.append(cp)
+        elif len(value) == 1 and ord(value) < 256:
+            table[cp] = ord(value)
+        else:
+            pre.append((chr(cp), value))
+    for ch in "şŞğĞıİ\u2019\u2018\u201c\u201d\u2013\u2014\u2026\u2022\u2033\u20ac\u20ba\u201e\u2039\u203a\u201a":
+        pre.append((ch, _TABLE.get(ord(ch), ch) or ""))
+    for _, value in pre:
+        assert all(_TABLE.get(ord(c), c) == c for c in value), value
+    return bytes(table), bytes(delete), tuple(pre)
+
+
+_LATIN1_TABLE, _LATIN1_DELETE, _PRE_REPLACE = _build_fast_path()
+
+
+def _translate(text: str) -> str:
+    """``text.translate(_TABLE)``, faster for Latin-script text."""
+    for ch, value in _PRE_REPLACE:
+        if ch in text:
+            text = text.replace(ch, value)
+    try:
+        data = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.translate(_TABLE)
+    return data.translate(_LATIN1_TABLE, _LATIN1_DELETE).decode("latin-1")
 _SPACE_RUN = re.compile(r"\s+")
 _URL = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.)[^\s<>\"]+")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -103,7 +143,7 @@ def normalize(text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
     if "://" in text or "www." in text:
         text = _URL.sub(_squash_url, text)
-    text = text.translate(_TABLE).casefold()
+    text = _translate(text).casefold()
     # Removing characters can bring a letter and a mark together, and casefold() can
     # produce marks ('ǰ' -> 'ǰ'): repeat until nothing changes, so that
     # normalize(normalize(x)) == normalize(x).
@@ -112,7 +152,7 @@ def normalize(text: str) -> str:
     for _ in range(3):
         if text.isascii() or unicodedata.is_normalized("NFKC", text):
             break
-        text = unicodedata.normalize("NFKC", text).casefold().translate(_TABLE)
+        text = _translate(unicodedata.normalize("NFKC", text).casefold())
     return _SPACE_RUN.sub(" ", text).strip()
 
 

@@ -40,7 +40,11 @@ class Source:
 
 
 def _kind(path: Path) -> str | None:
-    suffix = path.suffix.lower()
+    return _suffix_kind(path.name)
+
+
+def _suffix_kind(name: str) -> str | None:
+    suffix = os.path.splitext(name)[1].lower()
     if suffix in TEXT_SUFFIXES:
         return "text"
     if suffix in JSONL_SUFFIXES:
@@ -68,36 +72,50 @@ def discover(inputs: Sequence[str | os.PathLike]) -> tuple[Path, list[Source]]:
         root = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in resolved]))
     found: dict[Path, Source] = {}
     for p in resolved:
-        files = [p] if p.is_file() else _walk(p)
-        for f in files:
-            key = f.resolve()
+        if p.is_file():
+            if p not in found:
+                found[p] = Source(p, p.relative_to(root).as_posix(), _kind(p) or "text")
+            continue
+        base = p.relative_to(root).as_posix()
+        base = "" if base == "." else base + "/"
+        for rel, f in _walk(p):
+            # Under a resolved folder, walked without following folder links, only a
+            # link to a file can name a file already found under another path.
+            key = f.resolve() if os.path.islink(f) else f
             if key not in found:
-                found[key] = Source(f, f.relative_to(root).as_posix(), _kind(f) or "text")
+                found[key] = Source(f, base + rel, _suffix_kind(rel) or "text")
     # Inputs in the order given; inside a folder, sorted by relative path.
     return root, list(found.values())
 
 
-def _walk(folder: Path) -> list[Path]:
-    """Corpus files under ``folder``, sorted by relative path.  Symbolic links to
+def _walk(folder: Path) -> list[tuple[str, Path]]:
+    """Corpus files under ``folder`` as ``(relative posix path, path)``, sorted by
+    relative path.  Symbolic links to
     folders are not followed (no loops, nothing outside the input); links to files are
     read; a broken link fails when it is read; an unreadable folder is an error; hidden
     folders are skipped."""
-    out: list[Path] = []
+    out: list[tuple[str, str]] = []  # (relative posix path, full path)
 
     def fail(exc: OSError) -> None:
         raise InputError(f"{exc.filename}: cannot list folder ({exc.strerror or exc})")
 
-    for dirpath, dirnames, filenames in os.walk(folder, onerror=fail, followlinks=False):
+    top = os.fspath(folder)
+    for dirpath, dirnames, filenames in os.walk(top, onerror=fail, followlinks=False):
         # Hidden folders (.git, a dedup temporary folder left by a killed run) are no corpus.
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        base = Path(dirpath)
+        rel_dir = os.path.relpath(dirpath, top).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
         for name in filenames:
-            f = base / name
-            if not _kind(f) or _is_own_report(f):
+            if _suffix_kind(name) is None:
                 continue
-            if f.is_file() or f.is_symlink():  # a broken link fails when read
-                out.append(f)
-    return sorted(out, key=lambda f: f.relative_to(folder).as_posix())
+            full = os.path.join(dirpath, name)
+            if name == "report.md" and _is_own_report(Path(full)):
+                continue
+            out.append((prefix + name, full))
+    out.sort()
+    # os.walk lists regular files, links to files and broken links as files (a broken
+    # link fails when it is read); sockets and fifos are no corpus.
+    return [(rel, Path(full)) for rel, full in out if os.path.isfile(full) or os.path.islink(full)]
 
 
 def _is_own_report(path: Path) -> bool:

@@ -20,7 +20,7 @@ from dedup import Document, ScanConfig, detect, scan
 from dedup.cluster import star_clusters
 from dedup.cut import cut
 from dedup.lsh import candidate_pairs, candidate_probability, choose_params
-from dedup.normalize import normalize, weighted_length
+from dedup.normalize import _TABLE, _translate, normalize, weighted_length
 from dedup.shingle import jaccard, shingle_sets
 from dedup.signatures import signatures
 from dedup.split import date_header, split
@@ -333,6 +333,21 @@ def test_normalize_dashes_quotes_bullets_become_spaces():
 def test_normalize_format_characters_vanish():
     assert normalize("Dış\u200bişleri\u00ad") == normalize("Dışişleri")
     assert normalize("\ufeffHaber") == "haber"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.one_of(st.characters(max_codepoint=0x2FF), st.sampled_from("şŞğĞıİæÆ’‘“”–—…•″€₺„‹›‚´\u0307\u200bΐ"), st.characters()), max_size=40))
+def test_fast_translation_equals_the_table(text):
+    # normalize() takes a Latin-1 byte-table shortcut; it must agree with the table.
+    assert _translate(text) == text.translate(_TABLE)
+
+
+def test_fast_translation_equals_the_table_on_the_seeds(seeds):
+    texts = [f.read_text(encoding="utf-8") for f in sorted(seeds.glob("*.txt"))]
+    assert texts
+    for text in texts:
+        assert _translate(text) == text.translate(_TABLE)
+        assert _translate(text.upper()) == text.upper().translate(_TABLE)
 
 
 def test_normalize_nfkc_full_width_and_ligatures():
