@@ -25,7 +25,7 @@ class ScanConfig:
     shingle: str = "char"
     ngram: int = 5
     threshold: float = 0.65
-    num_perm: int = 128
+    num_perm: int = 192
     bands: int | None = None
     rows: int | None = None
     seed: int = 1

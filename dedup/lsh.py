@@ -229,5 +229,5 @@ def estimate_filter(sig: np.ndarray, pairs: np.ndarray, minimum: float, chunk: i
     keep = np.empty(len(pairs), dtype=bool)
     for k in range(0, len(pairs), chunk):
         p = pairs[k : k + chunk]
-        keep[k : k + chunk] = (sig[p[:, 0]] == sig[p[:, 1]]).sum(axis=1) >= need
+        keep[k : k + chunk] = np.count_nonzero(sig[p[:, 0]] == sig[p[:, 1]], axis=1) >= need
     return keep
