@@ -14,49 +14,64 @@ from collections.abc import Collection, Sequence
 
 from .model import Block
 
-__all__ = ["cut"]
+__all__ = ["cut", "cut_length"]
 
 
-def _breaks(sep: str) -> int:
+def _breaks(text: str, span: tuple[int, int]) -> int:
+    sep = text[span[0] : span[1]]
     return sep.count("\n") + sep.count("\r") - sep.count("\r\n")
 
 
-def _strongest(seps) -> str:
-    best, best_breaks = "", -1
-    for sep in seps:
-        n = _breaks(sep)
+def _strongest(text: str, spans) -> tuple[int, int]:
+    best, best_breaks = (0, 0), -1
+    for span in spans:
+        n = _breaks(text, span)
         if n > best_breaks:
-            best, best_breaks = sep, n
+            best, best_breaks = span, n
     return best
+
+
+def _spans(text: str, blocks: Sequence[Block], removed: Collection[int]) -> list[tuple[int, int]]:
+    """The (start, end) slices of ``text`` that make the output, in order."""
+    if not removed or not blocks:
+        return [(0, len(text))]
+    kept = [b for b in blocks if b.index not in removed]
+
+    def sep(i: int) -> tuple[int, int]:  # the separator after blocks[i]
+        return (blocks[i].seg_end, blocks[i + 1].seg_start)
+
+    lead_end = blocks[0].seg_start
+    trail = (blocks[-1].seg_end, len(text))
+    if not kept:
+        # The white space that ends the lead and the trail are the two separators
+        # left around the removed text: keep the stronger one only.
+        # A document that was all duplicates becomes empty (a date header stays).
+        core_end = len(text[:lead_end].rstrip())
+        return [(0, core_end), _strongest(text, [(core_end, lead_end), trail])] if core_end else []
+    out = [(0, lead_end)]
+    if kept[0].index > 0 and lead_end and text[lead_end - 1] not in "\r\n":
+        # The first block shared its line with the lead (a date header): the next
+        # kept block must not be glued onto that line.
+        out.append(_strongest(text, (sep(i) for i in range(kept[0].index))))
+    prev: Block | None = None
+    for b in kept:
+        if prev is not None:
+            out.append(_strongest(text, (sep(i) for i in range(prev.index, b.index))))
+        out.append((b.seg_start, b.seg_end))
+        prev = b
+    out.append(trail)
+    return out
 
 
 def cut(text: str, blocks: Sequence[Block], removed: Collection[int]) -> str:
     """Return ``text`` without the blocks whose index is in ``removed``."""
     if not removed or not blocks:
         return text
-    kept = [b for b in blocks if b.index not in removed]
+    return "".join(text[s:e] for s, e in _spans(text, blocks, removed))
 
-    def sep(i: int) -> str:  # the separator after blocks[i]
-        return text[blocks[i].seg_end : blocks[i + 1].seg_start]
 
-    lead = text[: blocks[0].seg_start]
-    trail = text[blocks[-1].seg_end :]
-    if not kept:
-        # The white space that ends the lead and the trail are the two separators
-        # left around the removed text: keep the stronger one only.
-        # A document that was all duplicates becomes empty (a date header stays).
-        core = lead.rstrip()
-        return core + _strongest([lead[len(core) :], trail]) if core else ""
-    out = [lead]
-    if kept[0].index > 0 and lead and lead[-1] not in "\r\n":
-        # The first block shared its line with the lead (a date header): the next
-        # kept block must not be glued onto that line.
-        out.append(_strongest(sep(i) for i in range(kept[0].index)))
-    prev: Block | None = None
-    for b in kept:
-        if prev is not None:
-            out.append(_strongest(sep(i) for i in range(prev.index, b.index)))
-        out.append(text[b.seg_start : b.seg_end])
-        prev = b
-    out.append(trail)
-    return "".join(out)
+def cut_length(text: str, blocks: Sequence[Block], removed: Collection[int]) -> int:
+    """``len(cut(text, blocks, removed))``, without making the text."""
+    if not removed or not blocks:
+        return len(text)
+    return sum(e - s for s, e in _spans(text, blocks, removed))

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from . import __version__
 from .config import ScanConfig
-from .cut import cut
+from .cut import cut, cut_length
 from .detect import Detection
 from .normalize import NORMALIZATION_VERSION
 
-__all__ = ["SCHEMA_VERSION", "build_report", "render_markdown", "output_texts", "dumps", "dump_chunks"]
+__all__ = ["SCHEMA_VERSION", "build_report", "render_markdown", "output_texts", "OutputTexts", "dumps", "dump_chunks"]
 
 SCHEMA_VERSION = 1
 PREVIEW_CHARS = 120
@@ -34,9 +35,34 @@ def _preview(text: str) -> str:
     return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
 
 
-def output_texts(det: Detection) -> list[str]:
-    """The deduplicated text of every document, in document order."""
-    return [cut(doc.text, blocks, removed) for doc, blocks, removed in zip(det.documents, det.blocks, det.removed)]
+class OutputTexts(Sequence):
+    """The deduplicated text of every document, in document order, made when asked
+    for: a corpus's worth of output strings is never held at once."""
+
+    def __init__(self, det: Detection):
+        self._det = det
+
+    def __len__(self) -> int:
+        return len(self._det.documents)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        det = self._det
+        return cut(det.documents[i].text, det.blocks[i], det.removed[i])
+
+    def length(self, i: int) -> int:
+        """``len(self[i])``, without making the text."""
+        det = self._det
+        return cut_length(det.documents[i].text, det.blocks[i], det.removed[i])
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+
+def output_texts(det: Detection) -> OutputTexts:
+    """The deduplicated text of every document, in document order (computed lazily)."""
+    return OutputTexts(det)
 
 
 def parameters(config: ScanConfig, inputs: list[str] | None = None) -> dict:
@@ -69,7 +95,7 @@ def parameters(config: ScanConfig, inputs: list[str] | None = None) -> dict:
 def build_report(
     det: Detection,
     config: ScanConfig,
-    outputs: list[str],
+    outputs: Sequence[str],
     out_paths: list[str | None],
     inputs: list[str] | None = None,
     skipped: list[dict] | None = None,
@@ -80,7 +106,9 @@ def build_report(
     docs = det.documents
     doc_rows = []
     total_in = total_out = total_blocks = total_removed = 0
-    for doc, blocks, removed, out_text, out_path in zip(docs, det.blocks, det.removed, outputs, out_paths):
+    length = outputs.length if isinstance(outputs, OutputTexts) else (lambda i: len(outputs[i]))
+    for i, (doc, blocks, removed, out_path) in enumerate(zip(docs, det.blocks, det.removed, out_paths)):
+        out_len = length(i)
         row = {
             "id": doc.id,
             "source": doc.source,
@@ -89,15 +117,15 @@ def build_report(
             "blocks": len(blocks),
             "removed_blocks": len(removed),
             "input_chars": len(doc.text),
-            "removed_chars": len(doc.text) - len(out_text),
-            "output_chars": len(out_text),
+            "removed_chars": len(doc.text) - out_len,
+            "output_chars": out_len,
             "output": out_path,
         }
         if doc.line is None:
             del row["line"]
         doc_rows.append(row)
         total_in += len(doc.text)
-        total_out += len(out_text)
+        total_out += out_len
         total_blocks += len(blocks)
         total_removed += len(removed)
     clusters = []

@@ -14,7 +14,7 @@ from .detect import Detection, detect
 from .errors import InputError, UsageError
 from .model import Document
 from .readers import Loaded, discover, read_source, shown
-from .report import build_report, dump_chunks, output_texts, render_markdown
+from .report import OutputTexts, build_report, dump_chunks, output_texts, render_markdown
 from .writers import check_out_dir, output_files, write_tree
 
 __all__ = ["scan", "read_corpus", "ScanResult"]
@@ -26,7 +26,7 @@ REPORT_FILES = ("report.json", "report.md")
 class ScanResult:
     detection: Detection
     report: dict
-    outputs: list[str]
+    outputs: OutputTexts  # a sequence of str, made when read
     out: Path | None
     root: Path  # the input root: document ids and output paths are relative to it
     timings: dict = field(default_factory=dict)

@@ -68,7 +68,8 @@ def output_files(loaded: Sequence[Loaded], documents: Sequence[Document], output
             i = f.offset + item
             doc = documents[i]
             raw = doc.meta["raw"]
-            line = raw if outputs[i] == doc.text else _replace_field(raw, text_field, outputs[i], doc.meta["record"])
+            out = outputs[i]
+            line = raw if out == doc.text else _replace_field(raw, text_field, out, doc.meta["record"])
             lines.append(line.encode(f.encoding, errors))
         yield rel, f.bom + newline.join(lines) + (newline if f.final_newline and lines else b"")
 
