@@ -33,8 +33,8 @@ from .config import ScanConfig
 from .lsh import Candidates, candidates, estimate_filter
 from .model import Block, Document
 from .normalize import normalize, weighted_length
-from .shingle import jaccard, jaccard_many, shingle_sets
-from .signatures import signatures
+from .shingle import jaccard, jaccard_many, shingle_hashes, shingle_sets
+from .signatures import signatures, signatures_flat
 from .split import split
 
 __all__ = ["Member", "Cluster", "Detection", "detect", "analyze_batch", "ESTIMATE_MARGIN"]
@@ -105,8 +105,12 @@ def analyze_batch(texts: Sequence[str], config: ScanConfig) -> _Batch:
                 norms.append(norm)
         all_blocks.append(blocks)
         all_keys.append(keys)
-    shingles = shingle_sets(norms, config.shingle, config.ngram)
-    sigs = signatures(shingles, config.num_perm, config.seed, config.scheme, config.minhash_engine)
+    if config.minhash_engine == "numpy" and config.scheme != "legacy":
+        # Flat hashes straight into the signatures: no per-text sorted set is made.
+        flat, counts = shingle_hashes(norms, config.shingle, config.ngram)
+        sigs = signatures_flat(flat, counts, config.num_perm, config.seed, config.scheme)
+    else:
+        sigs = signatures(shingle_sets(norms, config.shingle, config.ngram), config.num_perm, config.seed, config.scheme, config.minhash_engine)
     return _Batch(all_blocks, all_keys, list(first), sigs)
 
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import xxhash
 
-__all__ = ["shingle_sets", "jaccard", "jaccard_many", "sorted_unique", "SHINGLE_KINDS"]
+__all__ = ["shingle_sets", "shingle_hashes", "jaccard", "jaccard_many", "sorted_unique", "SHINGLE_KINDS"]
 
 SHINGLE_KINDS = ("char", "word")
 
@@ -55,67 +55,84 @@ def sorted_unique(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _group(hashes: np.ndarray, owner: np.ndarray, count: int) -> list[np.ndarray]:
-    """Split (owner, hash) pairs, ``owner`` ascending, into one sorted, de-duplicated
-    array per owner."""
-    bounds = np.searchsorted(owner, np.arange(count + 1))
-    return [sorted_unique(hashes[bounds[i] : bounds[i + 1]]) for i in range(count)]
-
-
 SLICE = 1 << 22  # characters hashed at once: bounds memory for huge texts
 
 
-def _char_shingles(texts: Sequence[str], n: int) -> list[np.ndarray]:
-    """Char shingles of texts, a group of at most ``SLICE`` characters at a time; a text
-    longer than that is hashed in overlapping slices whose sets are merged."""
-    out: list[np.ndarray] = []
+def _char_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every char shingle hash of every text, grouped by text in order (repeats kept),
+    and the number of hashes of each text.  At most ``SLICE`` characters are hashed at
+    once; a text longer than that is hashed in overlapping slices."""
+    parts_h: list[np.ndarray] = []
+    counts = np.zeros(len(texts), dtype=np.int64)
     group: list[str] = []
-    size = 0
-    for text in texts:
+    first = size = 0
+
+    def flush(upto: int) -> None:
+        nonlocal group, first, size
+        if group:
+            h, c = _char_hashes_batch(group, n)
+            parts_h.append(h)
+            counts[first:upto] = c
+        group, first, size = [], upto, 0
+
+    for i, text in enumerate(texts):
         if len(text) > SLICE:
-            out.extend(_char_shingles_batch(group, n))
-            group, size = [], 0
-            parts = (text[i : i + SLICE + n - 1] for i in range(0, len(text) - n + 1, SLICE))
-            out.append(sorted_unique(np.concatenate([_char_shingles_batch([part], n)[0] for part in parts])))
+            flush(i)
+            for start in range(0, len(text) - n + 1, SLICE):
+                h, c = _char_hashes_batch([text[start : start + SLICE + n - 1]], n)
+                parts_h.append(h)
+                counts[i] += int(c[0])
+            first = i + 1
             continue
         if size + len(text) > SLICE and group:
-            out.extend(_char_shingles_batch(group, n))
-            group, size = [], 0
+            flush(i)
         group.append(text)
         size += len(text)
-    out.extend(_char_shingles_batch(group, n))
-    return out
+    flush(len(texts))
+    flat = np.concatenate(parts_h) if parts_h else np.empty(0, dtype=_U64)
+    return flat, counts
 
 
-def _char_shingles_batch(texts: Sequence[str], n: int) -> list[np.ndarray]:
-    if not texts:
-        return []
+def _char_hashes_batch(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    ends = np.cumsum(lengths)
+    counts = np.where(lengths >= n, lengths - n + 1, np.minimum(lengths, 1))
+    short = [i for i, t in enumerate(texts) if 0 < len(t) < n]
     codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(_U64) + _U64(1)
     windows = len(codes) - n + 1
-    parts_h: list[np.ndarray] = []
-    parts_o: list[np.ndarray] = []
+    if windows <= 0 and not short:
+        return np.empty(0, dtype=_U64), counts
     if windows > 0:
         h = np.zeros(windows, dtype=_U64)
         for j in range(n):
             h *= _MULT
             h += codes[j : j + windows]
-        owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)[:windows]
-        valid = np.arange(n, windows + n, dtype=np.int64) <= ends[owner]
-        parts_h.append(_fmix64(h[valid]))
-        parts_o.append(owner[valid])
-    short = [i for i, t in enumerate(texts) if 0 < len(t) < n]
+        # A window is valid when it ends inside the text it starts in.
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        valid = np.zeros(windows + n, dtype=np.int8)
+        long = lengths >= n
+        np.add.at(valid, starts[long], 1)
+        np.add.at(valid, ends[long] - n + 1, -1)
+        h = h[np.cumsum(valid[:windows]) > 0]
+    else:
+        h = np.empty(0, dtype=_U64)
     if short:
-        parts_h.append(_fmix64(np.array([_poly(map(ord, texts[i])) for i in short], dtype=_U64)))
-        parts_o.append(np.array(short, dtype=np.int64))
-    if not parts_h:
-        return [np.empty(0, dtype=_U64) for _ in texts]
-    hashes, owner = np.concatenate(parts_h), np.concatenate(parts_o)
-    if short:
-        order = np.argsort(owner, kind="stable")
-        hashes, owner = hashes[order], owner[order]
-    return _group(hashes, owner, len(texts))
+        # A text shorter than one shingle is one shingle of its own, in its place.
+        h_short = np.array([_poly(map(ord, texts[i])) for i in short], dtype=_U64)
+        pos = np.cumsum(counts)[short] - 1  # where each short text's one hash goes
+        merged = np.empty(len(h) + len(short), dtype=_U64)
+        mask = np.ones(len(merged), dtype=bool)
+        mask[pos] = False
+        merged[mask] = h
+        merged[pos] = h_short
+        h = merged
+    return _fmix64(h), counts
+
+
+def _char_shingles(texts: Sequence[str], n: int) -> list[np.ndarray]:
+    flat, counts = _char_hashes(texts, n)
+    ends = np.cumsum(counts)
+    return [sorted_unique(flat[e - c : e]) for e, c in zip(ends.tolist(), counts.tolist())]
 
 
 def _word_shingles(texts: Sequence[str], n: int) -> list[np.ndarray]:
@@ -141,6 +158,22 @@ def shingle_sets(texts: Sequence[str], kind: str = "char", n: int = 5) -> list[n
         return _char_shingles(texts, n)
     if kind == "word":
         return _word_shingles(texts, n)
+    raise ValueError(f"unknown shingle kind {kind!r}: choose one of {', '.join(SHINGLE_KINDS)}")
+
+
+def shingle_hashes(texts: Sequence[str], kind: str = "char", n: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Every shingle hash of every text, flat: ``(hashes, counts)`` where text ``i``
+    owns the ``counts[i]`` hashes after those of the texts before it.  Repeats within a
+    text are kept (MinHash does not need them removed, and skipping the per-text sort
+    is most of the cost); ``shingle_sets`` gives the sorted distinct sets."""
+    if n < 1:
+        raise ValueError("n-gram size must be at least 1")
+    if kind == "char":
+        return _char_hashes(texts, n)
+    if kind == "word":
+        sets = _word_shingles(texts, n)
+        counts = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+        return (np.concatenate(sets) if sets else np.empty(0, dtype=_U64)), counts
     raise ValueError(f"unknown shingle kind {kind!r}: choose one of {', '.join(SHINGLE_KINDS)}")
 
 

@@ -6,8 +6,9 @@ initialized sketch and calls ``update_batch`` per set) with an identity hash fun
 ``update_batch`` still calls that function once per shingle in Python.  The ``numpy``
 engine (the default) takes the permutation parameters from a datasketch ``MinHash`` of
 the same ``num_perm``/``seed``/``scheme`` and datasketch's pre-mix, and applies them to
-many sets at once: the same signatures, bit for bit (a property test compares them),
-about 2.5x faster.  The permutation scheme is
+many sets at once, one permutation at a time over long runs of values: the same
+signatures, bit for bit (a property test compares them), about 6x faster (192
+permutations, 5,500 paragraphs: 1.19 s against 0.19 s).  The permutation scheme is
 always passed explicitly: datasketch 2.0 changed the default to ``affine32`` and hash
 values of different schemes must never meet in one index.  ``affine32`` and ``legacy``
 take 32-bit input hashes (the high half of ours); ``affine64`` takes all 64 bits.
@@ -20,12 +21,12 @@ from collections.abc import Sequence
 import numpy as np
 from datasketch import MinHash
 
-__all__ = ["signatures", "signatures_numpy", "SCHEMES", "ENGINES"]
+__all__ = ["signatures", "signatures_numpy", "signatures_flat", "SCHEMES", "ENGINES"]
 
 SCHEMES = ("affine32", "affine64", "legacy")
 ENGINES = ("datasketch", "numpy")
 CHUNK = 1 << 16  # shingles per update_batch call for huge sets
-NUMPY_CHUNK = 1024  # shingle values per block of the numpy engine (fits in L2)
+RUN = 1 << 18  # values the numpy engine permutes per call (long runs amortize call overhead)
 
 
 try:  # datasketch's own pre-mix (the MurmurHash3 finalizer), so values match bit for bit
@@ -86,47 +87,61 @@ def signatures(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme:
 def signatures_numpy(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme: str) -> np.ndarray:
     """The signatures :func:`signatures` computes through datasketch, bit for bit, with
     datasketch's own permutation parameters and pre-mix, but batched over many sets in
-    numpy (``np.minimum.reduceat``) instead of one ``update_batch`` call per set.
-    Affine schemes only (the tests compare both engines)."""
+    numpy instead of one ``update_batch`` call per set.  Affine schemes only (the
+    tests compare both engines)."""
+    sizes = np.fromiter((len(x) for x in shingles), dtype=np.int64, count=len(shingles))
+    flat = np.concatenate(shingles) if len(shingles) else np.empty(0, dtype=np.uint64)
+    return signatures_flat(flat, sizes, num_perm, seed, scheme)
+
+
+def signatures_flat(flat: np.ndarray, counts: np.ndarray, num_perm: int, seed: int, scheme: str) -> np.ndarray:
+    """MinHash signatures of sets given flat: set ``i`` is the ``counts[i]`` values of
+    ``flat`` after those of the sets before it (repeated values are harmless: a minimum
+    does not see them).  Same values as datasketch, bit for bit; affine schemes only.
+
+    The work is one permutation at a time over a long run of values (multiply, add,
+    ``np.minimum.reduceat`` at the set boundaries): long contiguous numpy loops, about
+    3x faster than a values × permutations matrix per set."""
     if scheme not in ("affine32", "affine64"):
         raise ValueError("the numpy engine supports the affine32 and affine64 schemes")
-
     template = MinHash(num_perm=num_perm, seed=seed, scheme=scheme)
     a, b = template.permutations
     width = 32 if scheme == "affine32" else 64
     dtype = np.uint32 if width == 32 else np.uint64
-    out = np.empty((len(shingles), num_perm), dtype=dtype)
-    if not len(shingles):
-        return out
-    sizes = np.fromiter((len(x) for x in shingles), dtype=np.int64, count=len(shingles))
-    if (sizes == 0).any():
+    n = len(counts)
+    out_t = np.empty((num_perm, n), dtype=dtype)  # one row per permutation, made contiguous
+    if not n:
+        return out_t.T.copy()
+    counts = np.asarray(counts, dtype=np.int64)
+    if (counts <= 0).any():
         raise ValueError("cannot sign an empty shingle set")
-    ends = np.cumsum(sizes)
-    starts = ends - sizes
-    flat = np.concatenate(shingles)
+    flat = np.asarray(flat, dtype=np.uint64)
     hv = _fmix((flat >> np.uint64(32)).astype(np.uint32) if width == 32 else flat, width)
-    # Sets in chunks of about NUMPY_CHUNK values, computed in one reused buffer that
-    # stays in cache (allocating the whole values × permutations matrix is several
-    # times slower); a set larger than a chunk is reduced piece by piece.
-    buf = np.empty((NUMPY_CHUNK, num_perm), dtype=dtype)
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    a_list, b_list = list(a), list(b)  # numpy scalars of the scheme's width
+    buf = np.empty(min(RUN, len(hv)), dtype=dtype)
     i = 0
-    n = len(shingles)
     while i < n:
-        j = max(int(np.searchsorted(ends, starts[i] + NUMPY_CHUNK, side="right")), i + 1)
+        j = max(int(np.searchsorted(ends, starts[i] + RUN, side="right")), i + 1)
         lo, hi = int(starts[i]), int(ends[j - 1])
-        if hi - lo > NUMPY_CHUNK:  # one huge set
+        if hi - lo > RUN:  # one set larger than a run: reduced piece by piece
             acc = np.full(num_perm, np.iinfo(dtype).max, dtype=dtype)
-            for k in range(lo, hi, NUMPY_CHUNK):
-                m = min(k + NUMPY_CHUNK, hi) - k
-                np.multiply(hv[k : k + m, None], a, out=buf[:m])
-                np.add(buf[:m], b, out=buf[:m])
-                np.minimum(acc, buf[:m].min(axis=0), out=acc)
-            out[i] = acc
+            for k in range(lo, hi, RUN):
+                x = hv[k : min(k + RUN, hi)]
+                piece = buf[: len(x)]
+                for p in range(num_perm):
+                    np.multiply(x, a_list[p], out=piece)
+                    np.add(piece, b_list[p], out=piece)
+                    acc[p] = min(acc[p], piece.min())
+            out_t[:, i] = acc
         else:
-            m = hi - lo
-            np.multiply(hv[lo:hi, None], a, out=buf[:m])
-            np.add(buf[:m], b, out=buf[:m])
-            for r, (s0, s1) in enumerate(zip((starts[i:j] - lo).tolist(), (ends[i:j] - lo).tolist()), start=i):
-                buf[s0:s1].min(axis=0, out=out[r])
+            x = hv[lo:hi]
+            piece = buf[: hi - lo]
+            seg = starts[i:j] - lo
+            for p in range(num_perm):
+                np.multiply(x, a_list[p], out=piece)
+                np.add(piece, b_list[p], out=piece)
+                np.minimum.reduceat(piece, seg, out=out_t[p, i:j])
         i = j
-    return out
+    return np.ascontiguousarray(out_t.T)

@@ -858,12 +858,38 @@ def test_numpy_engine_gives_datasketch_signatures_bit_for_bit(texts, scheme, see
         return
     want = S.signatures(sets, 64, seed, scheme, "datasketch")
     assert np.array_equal(S.signatures_numpy(sets, 64, seed, scheme), want)
-    old = S.NUMPY_CHUNK
-    S.NUMPY_CHUNK = 7  # sets larger than a chunk take the piecewise path
+    old = S.RUN
+    S.RUN = 7  # sets larger than a run take the piecewise path
     try:
         assert np.array_equal(S.signatures_numpy(sets, 64, seed, scheme), want)
     finally:
-        S.NUMPY_CHUNK = old
+        S.RUN = old
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(alphabet="abcdefİı ", max_size=120), min_size=1, max_size=20),
+    st.sampled_from(["char", "word"]),
+    st.integers(1, 6),
+)
+def test_flat_shingle_hashes_hold_the_sets_and_sign_the_same(texts, kind, n):
+    # The analysis signs flat hashes (repeats kept, no per-text sort); verification
+    # intersects sorted sets.  Both must describe the same sets, and the signatures
+    # made from the flat form must be the ones datasketch gives the sets.
+    from dedup.shingle import shingle_hashes
+    from dedup.signatures import signatures_flat
+
+    flat, counts = shingle_hashes(texts, kind, n)
+    sets = shingle_sets(texts, kind, n)
+    assert counts.tolist() == [len(py) if kind == "word" else max(len(t) - n + 1, min(len(t), 1)) for t, py in zip(texts, sets)]
+    ends = np.cumsum(counts)
+    for s, e, c in zip(sets, ends.tolist(), counts.tolist()):
+        assert np.array_equal(np.unique(flat[e - c : e]), s)
+    keep = counts > 0
+    if keep.any():
+        got = signatures_flat(flat, counts[keep], 32, 3, "affine32")
+        want = signatures([s for s in sets if len(s)], 32, 3, "affine32", "datasketch")
+        assert np.array_equal(got, want)
 
 
 def test_engines_give_byte_identical_reports(tmp_path):
