@@ -32,34 +32,54 @@ def _strongest(text: str, spans) -> tuple[int, int]:
 
 
 def _spans(text: str, blocks: Sequence[Block], removed: Collection[int]) -> list[tuple[int, int]]:
-    """The (start, end) slices of ``text`` that make the output, in order."""
+    """The (start, end) slices of ``text`` that make the output, in order.  Kept text
+    between two removals is one slice, so the work follows the removed blocks only."""
     if not removed or not blocks:
         return [(0, len(text))]
-    kept = [b for b in blocks if b.index not in removed]
+    last = len(blocks) - 1
 
     def sep(i: int) -> tuple[int, int]:  # the separator after blocks[i]
         return (blocks[i].seg_end, blocks[i + 1].seg_start)
 
     lead_end = blocks[0].seg_start
-    trail = (blocks[-1].seg_end, len(text))
-    if not kept:
+    if len(removed) == len(blocks):
         # The white space that ends the lead and the trail are the two separators
         # left around the removed text: keep the stronger one only.
         # A document that was all duplicates becomes empty (a date header stays).
         core_end = len(text[:lead_end].rstrip())
+        trail = (blocks[-1].seg_end, len(text))
         return [(0, core_end), _strongest(text, [(core_end, lead_end), trail])] if core_end else []
-    out = [(0, lead_end)]
-    if kept[0].index > 0 and lead_end and text[lead_end - 1] not in "\r\n":
-        # The first block shared its line with the lead (a date header): the next
-        # kept block must not be glued onto that line.
-        out.append(_strongest(text, (sep(i) for i in range(kept[0].index))))
-    prev: Block | None = None
-    for b in kept:
-        if prev is not None:
-            out.append(_strongest(text, (sep(i) for i in range(prev.index, b.index))))
-        out.append((b.seg_start, b.seg_end))
-        prev = b
-    out.append(trail)
+    out: list[tuple[int, int]] = []
+
+    def add(start: int, end: int) -> None:  # adjacent slices merge into one
+        if out and out[-1][1] == start:
+            out[-1] = (out[-1][0], end)
+        elif end > start:
+            out.append((start, end))
+
+    cursor = 0
+    runs: list[list[int]] = []  # maximal runs of consecutive removed blocks
+    for i in sorted(removed):
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    for r0, r1 in runs:
+        if r0 == 0:  # removed from the start: the lead stays
+            add(0, lead_end)
+            if lead_end and text[lead_end - 1] not in "\r\n":
+                # The first block shared its line with the lead (a date header): the
+                # next kept block must not be glued onto that line.
+                add(*_strongest(text, (sep(i) for i in range(r1 + 1))))
+            cursor = blocks[r1 + 1].seg_start
+        elif r1 == last:  # removed to the end: the trail stays
+            add(cursor, blocks[r0 - 1].seg_end)
+            cursor = blocks[last].seg_end
+        else:  # between two kept blocks: one separator, the strongest
+            add(cursor, blocks[r0 - 1].seg_end)
+            add(*_strongest(text, (sep(i) for i in range(r0 - 1, r1 + 1))))
+            cursor = blocks[r1 + 1].seg_start
+    add(cursor, len(text))
     return out
 
 
