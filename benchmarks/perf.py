@@ -17,8 +17,9 @@ Measured side by side on the same corpus:
   deduplicated corpus and the report to a temporary folder; per-stage seconds from
   ``result.timings``.
 * ``floor`` — read every file, split it into lines, ``dedup.normalize.normalize`` every
-  non-blank line and hash its character 5-grams with ``dedup.shingle.shingle_sets``
-  (in batches of about 2 MB, like dedup), nothing else; one process and two.
+  non-blank line and hash its character 5-grams with ``dedup.shingle.shingle_hashes``
+  (in batches of about 2 MB, like dedup; hashed only, not sorted into sets), nothing
+  else; one process and two.
 * ``naive datasketch`` — per block a ``MinHash(num_perm=128)`` fed with
   ``m.update(s.encode())`` for every character 5-gram string of the normalized block,
   then ``MinHashLSH(threshold=0.65, num_perm=128)`` insert of every block and a query
@@ -222,7 +223,7 @@ def _floor_files(corpus: str) -> list[str]:
 
 def _floor_work(paths: list[str]) -> tuple[int, int]:
     from dedup.normalize import normalize
-    from dedup.shingle import shingle_sets
+    from dedup.shingle import shingle_hashes
 
     lines = shingles = 0
     batch: list[str] = []
@@ -231,7 +232,7 @@ def _floor_work(paths: list[str]) -> tuple[int, int]:
     def flush():
         nonlocal batch, size, shingles
         if batch:
-            shingles += sum(len(s) for s in shingle_sets(batch, "char", 5))
+            shingles += len(shingle_hashes(batch, "char", 5)[0])  # hashed, not sorted into sets
         batch, size = [], 0
 
     for p in paths:
