@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from .model import Block
+from .model import Block, Blocks
 
 __all__ = ["cut", "cut_length"]
 
@@ -37,17 +37,21 @@ def _spans(text: str, blocks: Sequence[Block], removed: Collection[int]) -> list
     if not removed or not blocks:
         return [(0, len(text))]
     last = len(blocks) - 1
+    if isinstance(blocks, Blocks):  # compact rows: read the two columns at once
+        seg_start, seg_end = blocks.rows[:, 2].tolist(), blocks.rows[:, 3].tolist()
+    else:
+        seg_start, seg_end = [b.seg_start for b in blocks], [b.seg_end for b in blocks]
 
     def sep(i: int) -> tuple[int, int]:  # the separator after blocks[i]
-        return (blocks[i].seg_end, blocks[i + 1].seg_start)
+        return (seg_end[i], seg_start[i + 1])
 
-    lead_end = blocks[0].seg_start
+    lead_end = seg_start[0]
     if len(removed) == len(blocks):
         # The white space that ends the lead and the trail are the two separators
         # left around the removed text: keep the stronger one only.
         # A document that was all duplicates becomes empty (a date header stays).
         core_end = len(text[:lead_end].rstrip())
-        trail = (blocks[-1].seg_end, len(text))
+        trail = (seg_end[last], len(text))
         return [(0, core_end), _strongest(text, [(core_end, lead_end), trail])] if core_end else []
     out: list[tuple[int, int]] = []
 
@@ -71,14 +75,14 @@ def _spans(text: str, blocks: Sequence[Block], removed: Collection[int]) -> list
                 # The first block shared its line with the lead (a date header): the
                 # next kept block must not be glued onto that line.
                 add(*_strongest(text, (sep(i) for i in range(r1 + 1))))
-            cursor = blocks[r1 + 1].seg_start
+            cursor = seg_start[r1 + 1]
         elif r1 == last:  # removed to the end: the trail stays
-            add(cursor, blocks[r0 - 1].seg_end)
-            cursor = blocks[last].seg_end
+            add(cursor, seg_end[r0 - 1])
+            cursor = seg_end[last]
         else:  # between two kept blocks: one separator, the strongest
-            add(cursor, blocks[r0 - 1].seg_end)
+            add(cursor, seg_end[r0 - 1])
             add(*_strongest(text, (sep(i) for i in range(r0 - 1, r1 + 1))))
-            cursor = blocks[r1 + 1].seg_start
+            cursor = seg_start[r1 + 1]
     add(cursor, len(text))
     return out
 

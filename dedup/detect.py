@@ -31,11 +31,11 @@ from tqdm import tqdm
 from .cluster import star_clusters
 from .config import ScanConfig
 from .lsh import Candidates, candidates, estimate_filter
-from .model import Block, Document
+from .model import Blocks, Document
 from .normalize import normalize, weighted_length
 from .shingle import jaccard, jaccard_many, shingle_hashes, shingle_sets
 from .signatures import signatures, signatures_flat
-from .split import split
+from .split import split_rows
 
 __all__ = ["Member", "Cluster", "Detection", "detect", "analyze_batch", "ESTIMATE_MARGIN"]
 
@@ -68,7 +68,7 @@ class Cluster:
 @dataclass
 class Detection:
     documents: list[Document]
-    blocks: list[list[Block]]
+    blocks: list[Blocks]  # per document (a sequence of Block)
     clusters: list[Cluster]
     removed: list[set[int]]  # per document: indices of removed blocks
     short_blocks: int  # blocks below min_chars: never compared, always kept
@@ -78,40 +78,52 @@ class Detection:
 
 @dataclass
 class _Batch:
-    blocks: list[list[Block]]
-    keys: list[list[int]]  # per block: exact key, or -1 for a block too short to compare
-    new_keys: list[int]
-    sigs: np.ndarray
+    """What one batch's analysis sends back: plain arrays, cheap to pickle."""
+
+    counts: np.ndarray  # blocks per document
+    rows: np.ndarray  # (blocks, 5) int64: start, end, seg_start, seg_end, line
+    slot: np.ndarray  # per block: index into new_keys, or -1 (too short to compare)
+    new_keys: list[int]  # the batch's distinct exact keys, in first-seen order
+    sigs: np.ndarray  # their signatures, one row each
 
 
 def analyze_batch(texts: Sequence[str], config: ScanConfig) -> _Batch:
     """Split, normalize, key, shingle and sign a batch of documents (pure)."""
     hasher = xxhash.xxh3_128_intdigest
-    all_blocks, all_keys = [], []
+    min_chars = config.min_chars
+    all_rows: list[tuple[int, int, int, int, int]] = []
+    counts: list[int] = []
+    slot: list[int] = []
     first: dict[int, int] = {}
     norms: list[str] = []
     for text in texts:
-        blocks = split(text, config.unit)
-        keys = []
-        for b in blocks:
-            norm = normalize(text[b.start : b.end])
-            if weighted_length(norm) < config.min_chars:
-                keys.append(-1)
+        rows = split_rows(text, config.unit)
+        counts.append(len(rows))
+        all_rows.extend(rows)
+        for start, end, *_ in rows:
+            norm = normalize(text[start:end])
+            if weighted_length(norm) < min_chars:
+                slot.append(-1)
                 continue
             key = hasher(norm.encode("utf-8", "surrogatepass"))
-            keys.append(key)
-            if key not in first:
-                first[key] = len(norms)
+            k = first.get(key)
+            if k is None:
+                k = first[key] = len(norms)
                 norms.append(norm)
-        all_blocks.append(blocks)
-        all_keys.append(keys)
+            slot.append(k)
     if config.minhash_engine == "numpy" and config.scheme != "legacy":
         # Flat hashes straight into the signatures: no per-text sorted set is made.
-        flat, counts = shingle_hashes(norms, config.shingle, config.ngram)
-        sigs = signatures_flat(flat, counts, config.num_perm, config.seed, config.scheme)
+        flat, sizes = shingle_hashes(norms, config.shingle, config.ngram)
+        sigs = signatures_flat(flat, sizes, config.num_perm, config.seed, config.scheme)
     else:
         sigs = signatures(shingle_sets(norms, config.shingle, config.ngram), config.num_perm, config.seed, config.scheme, config.minhash_engine)
-    return _Batch(all_blocks, all_keys, list(first), sigs)
+    return _Batch(
+        np.array(counts, dtype=np.int64),
+        np.array(all_rows, dtype=np.int64).reshape(-1, 5),
+        np.array(slot, dtype=np.int64),
+        list(first),
+        sigs,
+    )
 
 
 def _batches(documents: Sequence[Document], max_chars: int = 1 << 19, max_docs: int = 2000) -> list[list[int]]:
@@ -129,14 +141,18 @@ def _batches(documents: Sequence[Document], max_chars: int = 1 << 19, max_docs: 
     return out
 
 
-def _policy_key(config: ScanConfig, doc: Document, block: Block) -> tuple:
+def _policy_primary(config: ScanConfig, documents: Sequence[Document], rows: np.ndarray, flat_doc: np.ndarray) -> np.ndarray | None:
+    """Per block, the part of the keep policy that comes before reading order
+    (smaller is better): none for ``first``, minus the length for ``longest``, the
+    document's date for ``earliest`` (undated documents after every dated one)."""
     if config.keep == "longest":
-        primary: tuple = (-(block.end - block.start),)
-    elif config.keep == "earliest":
-        primary = (0, doc.date) if doc.date else (1, "")
-    else:
-        primary = ()
-    return (*primary, doc.order, block.index)
+        return -(rows[:, 1] - rows[:, 0])
+    if config.keep == "earliest":
+        dates = sorted({doc.date for doc in documents if doc.date})
+        rank = {d: i for i, d in enumerate(dates)}
+        doc_rank = np.array([rank.get(doc.date, len(dates)) if doc.date else len(dates) for doc in documents], dtype=np.int64)
+        return doc_rank[flat_doc]
+    return None
 
 
 def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool = False) -> Detection:
@@ -149,13 +165,14 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
     def bar(total: int, desc: str, unit: str):
         return tqdm(total=total, desc=desc, unit=unit, disable=not progress, file=sys.stderr, leave=False, dynamic_ncols=True)
 
-    # 1-2. analyze batches (in order) and merge them into nodes.
-    blocks: list[list[Block]] = [[] for _ in documents]
-    block_node: list[list[int]] = [[] for _ in documents]
+    # 1-2. analyze batches (in order) and merge them into nodes: a node is a distinct
+    # normalized text, numbered in order of first appearance.  The merge touches each
+    # batch's distinct keys, never a block one at a time.
     node_of_key: dict[int, int] = {}
-    node_rep: list[tuple[int, int]] = []  # a (document, block) standing for each node
     sig_parts: list[np.ndarray] = []
-    short = 0
+    count_parts: list[np.ndarray] = []
+    row_parts: list[np.ndarray] = []
+    node_parts: list[np.ndarray] = []
     results: Iterable[_Batch]
     executor = ProcessPoolExecutor(max_workers=config.jobs) if config.jobs > 1 and len(batches) > 1 else None
     try:
@@ -166,54 +183,63 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
             results = executor.map(analyze_batch, texts, [config] * len(batches))
         with bar(len(documents), "analyze", "doc") as pbar:
             for batch, res in zip(batches, results):
-                new = set()
-                rows = []
-                for row, key in enumerate(res.new_keys):
-                    if key not in node_of_key:
-                        node_of_key[key] = len(node_rep)
-                        node_rep.append((-1, -1))
-                        new.add(node_of_key[key])
-                        rows.append(row)
-                sig_parts.append(res.sigs[rows])  # one array per batch, not one per text
-                for doc_index, doc_blocks, keys in zip(batch, res.blocks, res.keys):
-                    blocks[doc_index] = doc_blocks
-                    nodes = [node_of_key[k] if k != -1 else -1 for k in keys]
-                    for b, node in enumerate(nodes):
-                        if node in new:
-                            node_rep[node] = (doc_index, b)
-                            new.discard(node)
-                    short += nodes.count(-1)
-                    block_node[doc_index] = nodes
+                slot_node = np.empty(len(res.new_keys), dtype=np.int64)
+                fresh = []
+                for r, key in enumerate(res.new_keys):
+                    node = node_of_key.get(key)
+                    if node is None:
+                        node = node_of_key[key] = len(node_of_key)
+                        fresh.append(r)
+                    slot_node[r] = node
+                sig_parts.append(res.sigs[fresh])  # one array per batch, not one per text
+                short = res.slot < 0
+                block_node = slot_node[np.where(short, 0, res.slot)] if len(slot_node) else np.zeros(len(res.slot), dtype=np.int64)
+                block_node[short] = -1
+                node_parts.append(block_node)
+                count_parts.append(res.counts)
+                row_parts.append(res.rows)
                 pbar.update(len(batch))
     finally:
         if executor is not None:
             executor.shutdown()
-    n_nodes = len(node_rep)
+    del node_of_key
+    n_nodes = sum(len(p) for p in sig_parts)
     sig = np.concatenate(sig_parts) if sig_parts else np.empty((0, config.num_perm), dtype=np.uint32)
     del sig_parts
+    counts = np.concatenate(count_parts) if count_parts else np.zeros(0, dtype=np.int64)
+    rows = np.concatenate(row_parts) if row_parts else np.zeros((0, 5), dtype=np.int64)
+    block_node = np.concatenate(node_parts) if node_parts else np.zeros(0, dtype=np.int64)
+    del count_parts, row_parts, node_parts
+    doc_ptr = np.concatenate(([0], np.cumsum(counts)))
+    flat_doc = np.repeat(np.arange(len(documents), dtype=np.int64), counts)
+    block_index = np.arange(len(rows), dtype=np.int64) - doc_ptr[flat_doc]
+    blocks = [Blocks(rows[lo:hi]) for lo, hi in zip(doc_ptr[:-1].tolist(), doc_ptr[1:].tolist())]
+    compared = np.flatnonzero(block_node >= 0)
+    short = len(rows) - len(compared)
     timings["analyze"] = time.perf_counter() - t0
 
-    # Blocks of every node, in reading order, and each node's best policy key.
-    node_blocks: list[list[tuple[int, int]]] = [[] for _ in range(n_nodes)]
-    best_key: list[tuple | None] = [None] * n_nodes
-    for d, (doc, nodes) in enumerate(zip(documents, block_node)):
-        for b, node in enumerate(nodes):
-            if node < 0:
-                continue
-            node_blocks[node].append((d, b))
-            key = _policy_key(config, doc, blocks[d][b])
-            if best_key[node] is None or key < best_key[node]:
-                best_key[node] = key
-    order = sorted(range(n_nodes), key=lambda n: best_key[n])  # type: ignore[arg-type, return-value]
+    # Each node's blocks in reading order, and its best block under the keep policy
+    # (policy first, then document order, then block order): vectorized.
+    doc_order = np.array([doc.order for doc in documents], dtype=np.int64)
+    primary = _policy_primary(config, documents, rows, flat_doc)
+    sort_keys = [block_index[compared], doc_order[flat_doc[compared]]]
+    if primary is not None:
+        sort_keys.append(primary[compared])
+    by_policy = compared[np.lexsort(sort_keys)]
+    _, first_pos = np.unique(block_node[by_policy], return_index=True)
+    best_block = by_policy[first_pos]  # per node: its canonical block (flat index)
     rank = np.empty(n_nodes, dtype=np.int64)
-    rank[order] = np.arange(n_nodes)
-    multi = np.array([len(nb) > 1 for nb in node_blocks], dtype=bool)
+    rank[np.argsort(first_pos, kind="stable")] = np.arange(n_nodes)
+    node_count = np.bincount(block_node[compared], minlength=n_nodes)
+    multi = node_count > 1
+    by_node = compared[np.argsort(block_node[compared], kind="stable")]  # grouped by node, reading order
+    node_ptr = np.concatenate(([0], np.cumsum(node_count)))
 
     # 3. candidates.
     t1 = time.perf_counter()
-    bands, rows = config.lsh_params
+    bands, rows_per_band = config.lsh_params
     with bar(bands, "candidates", "band") as pbar:
-        cands = candidates(sig, bands, rows, pbar.update) if n_nodes > 1 else Candidates.from_pairs(n_nodes, [])
+        cands = candidates(sig, bands, rows_per_band, pbar.update) if n_nodes > 1 else Candidates.from_pairs(n_nodes, [])
     implied_pairs = cands.implied_pairs
     # Pairs whose MinHash estimate is far below the threshold cannot pass verification
     # (the estimator's standard deviation at 0.65 with 192 permutations is 0.034): drop
@@ -229,9 +255,9 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
     shingle_cache: dict[int, np.ndarray] = {}
 
     def text_of(node: int) -> str:
-        d, b = node_rep[node]
-        block = blocks[d][b]
-        return normalize(documents[d].text[block.start : block.end])
+        f = int(by_node[node_ptr[node]])
+        start, end = rows[f, 0:2].tolist()
+        return normalize(documents[int(flat_doc[f])].text[start:end])
 
     # Nodes of the surviving explicit pairs are shingled in one batch.
     paired = np.unique(cands.pairs).tolist() if len(cands.pairs) else []
@@ -267,18 +293,19 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
     timings["cluster"] = time.perf_counter() - t2
 
     # 5. canonical copy and members.
-    def policy(db: tuple[int, int]) -> tuple:
-        return _policy_key(config, documents[db[0]], blocks[db[0]][db[1]])
+    def place(flat: list[int]) -> list[tuple[int, int]]:
+        return list(zip(flat_doc[flat].tolist(), block_index[flat].tolist()))
 
     clusters: list[Cluster] = []
     removed: list[set[int]] = [set() for _ in documents]
     for nc in node_clusters:
-        center_blocks = node_blocks[nc.center]
-        canonical = min(center_blocks, key=policy)
-        members = [Member(canonical[0], canonical[1], 1.0, "canonical")]
-        others = [(d, b, 1.0, "exact") for d, b in center_blocks if (d, b) != canonical]
+        canonical = int(best_block[nc.center])
+        cd, cb = int(flat_doc[canonical]), int(block_index[canonical])
+        members = [Member(cd, cb, 1.0, "canonical")]
+        center_blocks = by_node[node_ptr[nc.center] : node_ptr[nc.center + 1]]
+        others = [(d, b, 1.0, "exact") for d, b in place(center_blocks[center_blocks != canonical])]
         for node, sim in nc.members:
-            others.extend((d, b, float(sim), "near") for d, b in node_blocks[node])
+            others.extend((d, b, float(sim), "near") for d, b in place(by_node[node_ptr[node] : node_ptr[node + 1]]))
         others.sort(key=lambda m: (documents[m[0]].order, m[1]))
         members.extend(Member(*m) for m in others)
         for m in others:

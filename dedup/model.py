@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +43,40 @@ class Block:
     seg_start: int
     seg_end: int
     line: int
+
+
+class Blocks(Sequence):
+    """The blocks of one document, held compactly as the rows ``(start, end, seg_start,
+    seg_end, line)`` of an integer array; indexing gives :class:`Block` objects.  A
+    corpus of millions of blocks costs 40 bytes per block this way, not a Python
+    object each."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: np.ndarray):
+        self.rows = rows
+
+    @classmethod
+    def of(cls, blocks: Sequence[Block]) -> Blocks:
+        return cls(np.array([(b.start, b.end, b.seg_start, b.seg_end, b.line) for b in blocks], dtype=np.int64).reshape(-1, 5))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        n = len(self.rows)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("block index out of range")
+        return Block(i, *self.rows[i].tolist())
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Blocks):
+            return np.array_equal(self.rows, other.rows)
+        return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __repr__(self) -> str:
+        return f"Blocks({list(self)!r})"

@@ -19,7 +19,7 @@ import re
 
 from .model import Block
 
-__all__ = ["split", "date_header", "UNITS"]
+__all__ = ["split", "split_rows", "date_header", "UNITS"]
 
 UNITS = ("line", "paragraph")
 
@@ -52,17 +52,23 @@ def _lines(text: str, begin: int):
 def split(text: str, unit: str = "line") -> list[Block]:
     """Split ``text`` into blocks.  Every block holds at least one non-blank character;
     blank text yields no block."""
+    return [Block(i, *row) for i, row in enumerate(split_rows(text, unit))]
+
+
+def split_rows(text: str, unit: str = "line") -> list[tuple[int, int, int, int, int]]:
+    """:func:`split` as plain tuples ``(start, end, seg_start, seg_end, line)``, one per
+    block in order (what the analysis ships between processes)."""
     if unit not in UNITS:
         raise ValueError(f"unknown unit {unit!r}: choose one of {', '.join(UNITS)}")
     _, begin = date_header(text)
-    blocks: list[Block] = []
+    rows: list[tuple[int, int, int, int, int]] = []
     para: list[tuple[int, int, int, int, int]] | None = None  # open paragraph lines
 
     def close_paragraph() -> None:
         nonlocal para
         if para:
             first, last = para[0], para[-1]
-            blocks.append(Block(len(blocks), first[2], last[3], first[0], last[1], first[4]))
+            rows.append((first[2], last[3], first[0], last[1], first[4]))
         para = None
 
     for ls, le, line_no in _lines(text, begin):
@@ -75,10 +81,10 @@ def split(text: str, unit: str = "line") -> list[Block]:
         start = ls + (len(content) - len(content.lstrip(_WS)))
         end = le - (len(content) - len(content.rstrip(_WS)))
         if unit == "line":
-            blocks.append(Block(len(blocks), start, end, ls, le, line_no))
+            rows.append((start, end, ls, le, line_no))
         else:
             if para is None:
                 para = []
             para.append((ls, le, start, end, line_no))
     close_paragraph()
-    return blocks
+    return rows
