@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 
 from .model import Block, Blocks
 
-__all__ = ["cut", "cut_length"]
+__all__ = ["cut", "cut_length", "plan_cut"]
 
 
 def _breaks(text: str, span: tuple[int, int]) -> int:
@@ -31,7 +31,7 @@ def _strongest(text: str, spans) -> tuple[int, int]:
     return best
 
 
-def _spans(text: str, blocks: Sequence[Block], removed: Collection[int]) -> list[tuple[int, int]]:
+def plan_cut(text: str, blocks: Sequence[Block], removed: Collection[int]) -> list[tuple[int, int]]:
     """The (start, end) slices of ``text`` that make the output, in order.  Kept text
     between two removals is one slice, so the work follows the removed blocks only."""
     if not removed or not blocks:
@@ -91,11 +91,11 @@ def cut(text: str, blocks: Sequence[Block], removed: Collection[int]) -> str:
     """Return ``text`` without the blocks whose index is in ``removed``."""
     if not removed or not blocks:
         return text
-    return "".join(text[s:e] for s, e in _spans(text, blocks, removed))
+    return "".join(text[s:e] for s, e in plan_cut(text, blocks, removed))
 
 
 def cut_length(text: str, blocks: Sequence[Block], removed: Collection[int]) -> int:
     """``len(cut(text, blocks, removed))``, without making the text."""
     if not removed or not blocks:
         return len(text)
-    return sum(e - s for s, e in _spans(text, blocks, removed))
+    return sum(e - s for s, e in plan_cut(text, blocks, removed))

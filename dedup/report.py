@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import __version__
 from .config import ScanConfig
-from .cut import cut, cut_length
+from .cut import plan_cut
 from .detect import Detection
 from .normalize import NORMALIZATION_VERSION
 
@@ -37,24 +37,43 @@ def _preview(text: str) -> str:
 
 class OutputTexts(Sequence):
     """The deduplicated text of every document, in document order, made when asked
-    for: a corpus's worth of output strings is never held at once."""
+    for: a corpus's worth of output strings is never held at once.  The slices that
+    make a document's output are planned once (for the report's character counts)
+    and reused when the text is written."""
 
     def __init__(self, det: Detection):
         self._det = det
+        self._spans: dict[int, list[tuple[int, int]]] = {}
 
     def __len__(self) -> int:
         return len(self._det.documents)
 
+    def _plan(self, i: int) -> list[tuple[int, int]] | None:
+        det = self._det
+        if not det.removed[i]:
+            return None
+        spans = self._spans.get(i)
+        if spans is None:
+            spans = self._spans[i] = plan_cut(det.documents[i].text, det.blocks[i], det.removed[i])
+        return spans
+
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
-        det = self._det
-        return cut(det.documents[i].text, det.blocks[i], det.removed[i])
+        if i < 0:
+            i += len(self)
+        text = self._det.documents[i].text
+        spans = self._plan(i)
+        if spans is None:
+            return text
+        return "".join(text[s:e] for s, e in spans)
 
     def length(self, i: int) -> int:
         """``len(self[i])``, without making the text."""
-        det = self._det
-        return cut_length(det.documents[i].text, det.blocks[i], det.removed[i])
+        spans = self._plan(i)
+        if spans is None:
+            return len(self._det.documents[i].text)
+        return sum(e - s for s, e in spans)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other))

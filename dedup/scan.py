@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import time
 from collections.abc import Sequence
@@ -15,7 +14,7 @@ from .errors import InputError, UsageError
 from .model import Document
 from .readers import Loaded, discover, read_source, shown
 from .report import OutputTexts, build_report, dump_chunks, output_texts, render_markdown
-from .writers import check_out_dir, output_files, write_tree
+from .writers import TreeWriter, check_out_dir, output_files
 
 __all__ = ["scan", "read_corpus", "ScanResult"]
 
@@ -90,22 +89,28 @@ def scan(
     timings["read"] = time.perf_counter() - t0
     det = detect(documents, config, progress=progress)
     timings.update(det.timings)
-    t1 = time.perf_counter()
     outputs = output_texts(det)
     out_paths = [None if dry_run or out_path is None else doc.source for doc in documents]
     skipped = [item for f in loaded for item in f.skipped]
-    report = build_report(det, config, outputs, out_paths, inputs=[os.fspath(p) for p in inputs], skipped=skipped)
-    timings["plan"] = time.perf_counter() - t1
-    if out_path is not None:
+    if out_path is None:
+        t1 = time.perf_counter()
+        report = build_report(det, config, outputs, out_paths, inputs=[os.fspath(p) for p in inputs], skipped=skipped)
+        timings["plan"] = time.perf_counter() - t1
+    else:
         t2 = time.perf_counter()
-        # JSONL can carry lone surrogates (\\ud800 escapes): in the reports they stay escapes.
-        reports = [
-            ("report.json", (chunk.encode("utf-8", "backslashreplace") for chunk in dump_chunks(report))),
-            ("report.md", render_markdown(report).encode("utf-8", "backslashreplace")),
-        ]
-        # Output files are encoded one at a time as they are written, never all at once.
-        texts = () if dry_run else output_files(loaded, documents, outputs, config.text_field)
-        write_tree(out_path, itertools.chain(texts, reports))
-        timings["write"] = time.perf_counter() - t2
+        with TreeWriter(out_path) as tree:
+            # Output files are cut and encoded one at a time and handed to the writer
+            # thread; the report is built while the last of them reach the disk.
+            if not dry_run:
+                for rel, data in output_files(loaded, documents, outputs, config.text_field):
+                    tree.add(rel, data)
+            t1 = time.perf_counter()
+            report = build_report(det, config, outputs, out_paths, inputs=[os.fspath(p) for p in inputs], skipped=skipped)
+            timings["plan"] = time.perf_counter() - t1
+            # JSONL can carry lone surrogates (\\ud800 escapes): in the reports they stay escapes.
+            tree.add("report.json", (chunk.encode("utf-8", "backslashreplace") for chunk in dump_chunks(report)))
+            tree.add("report.md", render_markdown(report).encode("utf-8", "backslashreplace"))
+            tree.commit()
+        timings["write"] = time.perf_counter() - t2 - timings["plan"]
     timings["total"] = time.perf_counter() - t0
     return ScanResult(det, report, outputs, out_path, root, timings)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
@@ -20,7 +22,7 @@ from .errors import OutputError, UsageError
 from .model import Document
 from .readers import Loaded
 
-__all__ = ["check_out_dir", "output_files", "write_tree"]
+__all__ = ["check_out_dir", "output_files", "write_tree", "TreeWriter"]
 
 
 def check_out_dir(out: Path, inputs: Sequence[Path]) -> None:
@@ -131,42 +133,124 @@ def _umask() -> int:
 def write_tree(out: Path, files: Iterable[tuple[str, bytes | Iterable[bytes]]]) -> None:
     """Write ``files`` (relative path → bytes, or an iterable of byte chunks) as the
     folder ``out``, atomically."""
-    try:
-        _write_tree(out, files)
-    except OSError as exc:
-        raise OutputError(f"cannot write --out {out}: {exc.strerror or exc}; nothing was written") from None
-
-
-def _write_tree(out: Path, files: Iterable[tuple[str, bytes | Iterable[bytes]]]) -> None:
-    parent = out.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-    try:
-        made: set[str] = {""}
+    with TreeWriter(out) as tree:
         for rel, data in files:
-            # Paths come from relative input paths; refuse anything that could climb out
-            # (the folder is fresh, so there is no symlink inside to follow).
-            parts = PurePosixPath(rel).parts
-            if not parts or PurePosixPath(rel).is_absolute() or ".." in parts or "\\" in rel:
-                raise UsageError(f"refusing to write {rel!r}: it would land outside --out")
-            folder = "/".join(parts[:-1])
-            if folder not in made:
-                (tmp / folder).mkdir(parents=True, exist_ok=True)
-                made.add(folder)
-            with open(tmp / rel, "xb") as fh:
-                if isinstance(data, bytes):
+            tree.add(rel, data)
+        tree.commit()
+
+
+class TreeWriter:
+    """An output folder written atomically.
+
+    Files go into a fresh temporary folder beside ``out``; :meth:`commit` moves it into
+    place (replacing an earlier output), and leaving the ``with`` block without a
+    commit removes it, so nothing half-written is ever left where ``out`` is.  Files
+    given as bytes are written by a background thread: creating tens of thousands of
+    files is file-system latency, which then overlaps the caller's work (cutting the
+    next texts, building the report) instead of adding to it.  Every ``OSError``
+    becomes an :class:`OutputError` naming ``out``."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self._tmp: Path | None = None
+        self._made: set[str] = {""}
+        self._queue: queue.Queue = queue.Queue(maxsize=256)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> TreeWriter:
+        try:
+            parent = self.out.absolute().parent
+            parent.mkdir(parents=True, exist_ok=True)
+            self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=parent))
+        except OSError as exc:
+            raise self._failed(exc) from None
+        self._thread = threading.Thread(target=self._drain, name="dedup-writer", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._thread is not None:  # not committed: stop and throw the folder away
+            self._stop()
+            if self._tmp is not None:
+                shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def _failed(self, exc: OSError) -> OutputError:
+        return OutputError(f"cannot write --out {self.out}: {exc.strerror or exc}; nothing was written")
+
+    def _drain(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is not None:
+                continue  # keep taking items so the producer never blocks
+            path, data = item
+            try:
+                with open(path, "xb") as fh:
                     fh.write(data)
-                else:  # an iterable of byte chunks (a large report)
+            except BaseException as exc:  # re-raised in the caller's thread
+                self._error = exc
+
+    def _stop(self) -> None:
+        assert self._thread is not None
+        self._queue.put(None)
+        self._thread.join()
+        self._thread = None
+
+    def _raise_pending(self) -> None:
+        if self._error is not None:
+            exc, self._error = self._error, None
+            raise self._failed(exc) if isinstance(exc, OSError) else exc
+
+    def _path(self, rel: str) -> str:
+        # Paths come from relative input paths; refuse anything that could climb out
+        # (the folder is fresh, so there is no symlink inside to follow).
+        parts = rel.split("/")
+        if "" in parts or "." in parts or ".." in parts or "\\" in rel:  # rare: look closer
+            pure = PurePosixPath(rel)
+            if not pure.parts or pure.is_absolute() or ".." in pure.parts or "\\" in rel:
+                raise UsageError(f"refusing to write {rel!r}: it would land outside --out")
+            parts = list(pure.parts)
+        root = os.fspath(self._tmp)
+        folder = "/".join(parts[:-1])
+        if folder not in self._made:
+            os.makedirs(os.path.join(root, folder), exist_ok=True)
+            self._made.add(folder)
+        return os.path.join(root, *parts)
+
+    def add(self, rel: str, data: bytes | Iterable[bytes]) -> None:
+        """Write one file: bytes in the background, an iterable of byte chunks (a large
+        report) here and now, one chunk at a time."""
+        self._raise_pending()
+        try:
+            path = self._path(rel)
+            if isinstance(data, bytes):
+                self._queue.put((path, data))
+            else:
+                with open(path, "xb") as fh:
                     fh.writelines(data)
-        os.chmod(tmp, 0o777 & ~_umask())
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
-            os.rmdir(old)
-            os.rename(out, old)
-            os.rename(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        except OSError as exc:
+            raise self._failed(exc) from None
+
+    def commit(self) -> None:
+        """Wait for the last files and move the folder into place."""
+        self._stop()
+        self._raise_pending()
+        assert self._tmp is not None
+        out, tmp, parent = self.out, self._tmp, self._tmp.parent
+        try:
+            os.chmod(tmp, 0o777 & ~_umask())
+            if out.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
+                os.rmdir(old)
+                os.rename(out, old)
+                os.rename(tmp, out)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.rename(tmp, out)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise self._failed(exc) from None
+        finally:
+            self._tmp = None
