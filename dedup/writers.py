@@ -170,10 +170,12 @@ class TreeWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self._thread is not None:  # not committed: stop and throw the folder away
+        # Not committed (an error here or in the writer thread): throw the folder away.
+        if self._thread is not None:
             self._stop()
-            if self._tmp is not None:
-                shutil.rmtree(self._tmp, ignore_errors=True)
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
 
     def _failed(self, exc: OSError) -> OutputError:
         return OutputError(f"cannot write --out {self.out}: {exc.strerror or exc}; nothing was written")

@@ -249,6 +249,28 @@ def test_full_disk_leaves_no_output_and_exits_4(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # no out, no temporary folder
 
 
+def test_a_write_failure_seen_only_at_commit_leaves_nothing(tmp_path, monkeypatch):
+    # The writer thread fails on the last file, after the caller has handed over
+    # everything: the error must still come out, as an OutputError, with no folder left.
+    from dedup.errors import OutputError
+    from dedup.writers import TreeWriter
+
+    real_open = open
+
+    def failing_open(file, mode="r", *args, **kwargs):
+        if "x" in mode and str(file).endswith("b.txt"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", failing_open)
+    with pytest.raises(OutputError, match="No space left on device"):
+        with TreeWriter(tmp_path / "out") as tree:
+            tree.add("a.txt", b"one")
+            tree.add("sub/b.txt", b"two")
+            tree.commit()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_failed_rerun_keeps_the_previous_output(tmp_path, monkeypatch):
     corpus = write_docs(tmp_path / "in", {"a.txt": f"{PARA}\n{PARA}\n"})
     out = tmp_path / "out"
