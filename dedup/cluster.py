@@ -64,7 +64,14 @@ def star_clusters(
     assigned = np.zeros(n_nodes, dtype=bool)
     clusters: list[NodeCluster] = []
     verified = accepted = rejected = 0
-    for visited, center in enumerate(np.argsort(rank, kind="stable").tolist(), start=1):
+    # A node with no candidate and a single block can neither form a cluster nor join
+    # one (candidates are symmetric): only the others are visited, in rank order.
+    relevant = has_cands if multi is None else has_cands | multi
+    visit = np.flatnonzero(relevant)
+    visit = visit[np.argsort(rank[visit], kind="stable")]
+    if on_progress is not None:
+        on_progress(n_nodes - len(visit))
+    for visited, center in enumerate(visit.tolist(), start=1):
         if on_progress is not None and visited % 4096 == 0:
             on_progress(4096)
         if assigned[center]:
@@ -94,5 +101,5 @@ def star_clusters(
         if members or (multi is not None and multi[center]):
             clusters.append(NodeCluster(center, tuple(members)))
     if on_progress is not None:
-        on_progress(n_nodes % 4096)
+        on_progress(len(visit) % 4096)
     return clusters, {"verified_pairs": verified, "accepted_pairs": accepted, "rejected_by_estimate": rejected}
