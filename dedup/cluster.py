@@ -43,6 +43,7 @@ def star_clusters(
     estimate: Callable[[int, np.ndarray], np.ndarray] | None = None,
     estimate_margin: float = 0.15,
     similarity_many: Callable[[int, np.ndarray], np.ndarray] | None = None,
+    pairs_estimated: bool = False,
 ) -> tuple[list[NodeCluster], dict[str, int]]:
     """Cluster nodes around centers visited in ascending ``rank``.
 
@@ -54,6 +55,9 @@ def star_clusters(
     rejected without the exact check; nothing is ever accepted on an estimate.
     ``similarity_many(center, others)``, when given, computes the exact similarities
     of one center to many candidates at once (same values as ``similarity``).
+    ``pairs_estimated`` says the explicit pairs were already filtered by the same
+    estimate test (see :func:`dedup.lsh.estimate_filter`): then only members of large
+    buckets are estimated here.
     Returns the clusters (only those with two blocks or more) and
     counts of verified and accepted pairs."""
     rank = np.asarray(rank)
@@ -79,12 +83,24 @@ def star_clusters(
         assigned[center] = True
         members = []
         if has_cands[center]:
-            others = cands.of(center, ptr, ids)
-            others = sorted_unique(others[~assigned[others]])
-            if estimate is not None and len(others):
-                keep = estimate(center, others) >= threshold - estimate_margin
-                rejected += int(len(others) - keep.sum())
-                others = others[keep]
+            if pairs_estimated:
+                # Explicit pairs passed the same estimate test already: only the
+                # members of large buckets still need it.
+                paired = ids[ptr[center] : ptr[center + 1]]
+                grouped = cands.group_members(center)
+                grouped = sorted_unique(grouped[~assigned[grouped]])
+                if estimate is not None and len(grouped):
+                    keep = estimate(center, grouped) >= threshold - estimate_margin
+                    rejected += int(len(grouped) - keep.sum())
+                    grouped = grouped[keep]
+                others = sorted_unique(np.concatenate((paired[~assigned[paired]], grouped)))
+            else:
+                others = cands.of(center, ptr, ids)
+                others = sorted_unique(others[~assigned[others]])
+                if estimate is not None and len(others):
+                    keep = estimate(center, others) >= threshold - estimate_margin
+                    rejected += int(len(others) - keep.sum())
+                    others = others[keep]
             others = others[np.argsort(rank[others], kind="stable")]
             if not len(others):
                 sims = []

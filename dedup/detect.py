@@ -289,6 +289,7 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
             lambda center, others: (sig[others] == sig[center]).sum(axis=1) / sig.shape[1],
             ESTIMATE_MARGIN,
             similarity_many=similarity_many,
+            pairs_estimated=True,
         )
     timings["cluster"] = time.perf_counter() - t2
 

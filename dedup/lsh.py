@@ -171,6 +171,13 @@ class Candidates:
         np.cumsum(np.bincount(src, minlength=self.n), out=ptr[1:])
         return ptr, dst[order]
 
+    def group_members(self, node: int) -> np.ndarray:
+        """The members of every large bucket ``node`` is in (with ``node`` and repeats)."""
+        gs = self.group_ids[self.group_ptr[node] : self.group_ptr[node + 1]].tolist()
+        if not gs:
+            return np.empty(0, dtype=np.int64)
+        return self.groups[gs[0]] if len(gs) == 1 else np.concatenate([self.groups[g] for g in gs])
+
     def of(self, node: int, ptr: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """All candidates of ``node`` (may contain ``node`` itself and repeats)."""
         parts = [ids[ptr[node] : ptr[node + 1]]]
