@@ -87,13 +87,17 @@ def star_clusters(
                 # Explicit pairs passed the same estimate test already: only the
                 # members of large buckets still need it.
                 paired = ids[ptr[center] : ptr[center + 1]]
+                paired = paired[~assigned[paired]]  # distinct already: pairs are unique
                 grouped = cands.group_members(center)
-                grouped = sorted_unique(grouped[~assigned[grouped]])
-                if estimate is not None and len(grouped):
-                    keep = estimate(center, grouped) >= threshold - estimate_margin
-                    rejected += int(len(grouped) - keep.sum())
-                    grouped = grouped[keep]
-                others = sorted_unique(np.concatenate((paired[~assigned[paired]], grouped)))
+                if len(grouped):
+                    grouped = sorted_unique(grouped[~assigned[grouped]])
+                    if estimate is not None and len(grouped):
+                        keep = estimate(center, grouped) >= threshold - estimate_margin
+                        rejected += int(len(grouped) - keep.sum())
+                        grouped = grouped[keep]
+                    others = sorted_unique(np.concatenate((paired, grouped))) if len(paired) else grouped
+                else:
+                    others = paired
             else:
                 others = cands.of(center, ptr, ids)
                 others = sorted_unique(others[~assigned[others]])
