@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from .cluster import star_clusters
 from .config import ScanConfig
-from .lsh import Candidates, candidates, estimate_filter
+from .lsh import Candidates, candidates, estimate_filter, low_bytes
 from .model import Blocks, Document
 from .normalize import normalize, weighted_length
 from .shingle import jaccard, jaccard_many, shingle_hashes, shingle_sets
@@ -245,7 +245,8 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
     # (the estimator's standard deviation at 0.65 with 192 permutations is 0.034): drop
     # them in one vectorized pass, so the clustering loop only meets plausible pairs.
     explicit = len(cands.pairs)
-    cands.pairs = cands.pairs[estimate_filter(sig, cands.pairs, config.threshold - ESTIMATE_MARGIN)]
+    low = low_bytes(sig)  # most rejections need only a quarter of the signature bytes
+    cands.pairs = cands.pairs[estimate_filter(sig, cands.pairs, config.threshold - ESTIMATE_MARGIN, low=low)]
     prefiltered = explicit - len(cands.pairs)
     timings["lsh"] = time.perf_counter() - t1
 
@@ -276,6 +277,15 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
             sh = shingle_cache[node] = shingle_sets([text_of(node)], config.shingle, config.ngram)[0]
         return sh
 
+    def estimate(center: int, others: np.ndarray) -> np.ndarray:
+        # The share of equal low bytes bounds the estimate from above: it settles every
+        # candidate below the cut-off; the full values are compared for the rest only.
+        cutoff = config.threshold - ESTIMATE_MARGIN
+        est = np.count_nonzero(low[others] == low[center], axis=1) / sig.shape[1]
+        maybe = np.flatnonzero(est >= cutoff)
+        est[maybe] = np.count_nonzero(sig[others[maybe]] == sig[center], axis=1) / sig.shape[1]
+        return est
+
     t2 = time.perf_counter()
     with bar(n_nodes, "verify+cluster", "text") as pbar:
         node_clusters, counts = star_clusters(
@@ -286,7 +296,7 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
             config.threshold,
             multi,
             pbar.update,
-            lambda center, others: (sig[others] == sig[center]).sum(axis=1) / sig.shape[1],
+            estimate,
             ESTIMATE_MARGIN,
             similarity_many=similarity_many,
             pairs_estimated=True,

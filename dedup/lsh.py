@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-__all__ = ["choose_params", "candidate_probability", "candidate_pairs", "Candidates", "candidates", "estimate_filter"]
+__all__ = ["choose_params", "candidate_probability", "candidate_pairs", "Candidates", "candidates", "estimate_filter", "low_bytes"]
 
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
@@ -229,12 +229,28 @@ def candidates(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], Non
     return Candidates(n, pairs, groups, group_ptr, group_ids)
 
 
-def estimate_filter(sig: np.ndarray, pairs: np.ndarray, minimum: float, chunk: int = 1 << 15) -> np.ndarray:
+def low_bytes(sig: np.ndarray) -> np.ndarray:
+    """The lowest byte of every signature value: a quarter of the memory to read when
+    counting equal values.  Equal values have equal low bytes, so a count over the low
+    bytes is an upper bound of the true count (on average 0.75 above it at 192
+    permutations for unrelated texts): whatever the bound rejects, the true count
+    rejects too, and only the rest needs the full values."""
+    return sig.astype(np.uint8)
+
+
+def estimate_filter(sig: np.ndarray, pairs: np.ndarray, minimum: float, chunk: int = 1 << 15, low: np.ndarray | None = None) -> np.ndarray:
     """Boolean mask of the pairs whose MinHash estimate (share of equal signature
-    values) reaches ``minimum``, computed in vectorized chunks."""
+    values) reaches ``minimum``, computed in vectorized chunks.  With ``low`` (from
+    :func:`low_bytes`) most pairs are rejected on the low bytes alone; the mask is
+    the same."""
     need = int(np.ceil(minimum * sig.shape[1] - 1e-9))
-    keep = np.empty(len(pairs), dtype=bool)
+    keep = np.zeros(len(pairs), dtype=bool)
     for k in range(0, len(pairs), chunk):
         p = pairs[k : k + chunk]
-        keep[k : k + chunk] = np.count_nonzero(sig[p[:, 0]] == sig[p[:, 1]], axis=1) >= need
+        if low is not None:
+            maybe = np.flatnonzero(np.count_nonzero(low[p[:, 0]] == low[p[:, 1]], axis=1) >= need)
+            q = p[maybe]
+            keep[k + maybe] = np.count_nonzero(sig[q[:, 0]] == sig[q[:, 1]], axis=1) >= need
+        else:
+            keep[k : k + chunk] = np.count_nonzero(sig[p[:, 0]] == sig[p[:, 1]], axis=1) >= need
     return keep

@@ -900,3 +900,22 @@ def test_engines_give_byte_identical_reports(tmp_path):
     for name in sorted(p.name for p in (tmp_path / "a").iterdir()):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     assert a.report == b.report
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.05, 1.0))
+def test_low_byte_prefilter_keeps_exactly_the_same_pairs(seed, minimum):
+    # The low-byte count is only an upper bound used to skip work: the kept pairs
+    # must be the ones the full signature values keep, at any cut-off.
+    from dedup.lsh import estimate_filter, low_bytes
+
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 2**32, size=(40, 64), dtype=np.uint64).astype(np.uint32)
+    sig = base.copy()
+    for r in range(1, 40):  # rows share a random share of values with row 0
+        same = rng.random(64) < rng.random()
+        sig[r, same] = base[0, same]
+    sig[5:10] = (sig[5:10] & np.uint32(0xFFFFFF00)) | (sig[0] & np.uint32(0xFF))  # equal low bytes only
+    pairs = np.array([(i, j) for i in range(40) for j in range(i + 1, 40)], dtype=np.int64)
+    want = estimate_filter(sig, pairs, minimum)
+    assert np.array_equal(estimate_filter(sig, pairs, minimum, chunk=97, low=low_bytes(sig)), want)
