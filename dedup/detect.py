@@ -277,13 +277,18 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
             sh = shingle_cache[node] = shingle_sets([text_of(node)], config.shingle, config.ngram)[0]
         return sh
 
+    n_perm = sig.shape[1]
+    cutoff = config.threshold - ESTIMATE_MARGIN
+
     def estimate(center: int, others: np.ndarray) -> np.ndarray:
+        if len(others) < 48:  # below a few dozen, a second pass costs more than it saves
+            return (sig[others] == sig[center]).sum(axis=1) / n_perm
         # The share of equal low bytes bounds the estimate from above: it settles every
         # candidate below the cut-off; the full values are compared for the rest only.
-        cutoff = config.threshold - ESTIMATE_MARGIN
-        est = np.count_nonzero(low[others] == low[center], axis=1) / sig.shape[1]
+        est = (low[others] == low[center]).sum(axis=1) / n_perm
         maybe = np.flatnonzero(est >= cutoff)
-        est[maybe] = np.count_nonzero(sig[others[maybe]] == sig[center], axis=1) / sig.shape[1]
+        if len(maybe):
+            est[maybe] = (sig[others[maybe]] == sig[center]).sum(axis=1) / n_perm
         return est
 
     t2 = time.perf_counter()
