@@ -205,6 +205,8 @@ def child_dedup(args: dict) -> dict:
         rss = _rss()
     finally:
         shutil.rmtree(out.parent, ignore_errors=True)
+        if hasattr(os, "sync"):
+            os.sync()  # the next run starts without this one's deletions pending on the disk
     result = {"wall": wall, "timings": res.timings, "summary": res.report["summary"], **rss}
     if args.get("clusters"):
         det = res.detection
@@ -647,14 +649,16 @@ def main(argv=None) -> int:
         def log(msg):
             print(f"[{mb:g} MB] {msg}", file=sys.stderr, flush=True)
 
-        # dedup
-        for jobs in (1, 2) if "dedup" in parts else ():
-            runs = []
-            for i in range(args.runs):
+        # dedup: runs of jobs 1 and 2 alternate, so that a disk or a neighbour that slows
+        # down during the sequence weighs on both alike.
+        all_runs: dict[int, list[dict]] = {1: [], 2: []}
+        for i in range(args.runs if "dedup" in parts else 0):
+            for jobs in (1, 2):
                 extra = {"clusters": str(corpus / "dedup_clusters.npy")} if (i == 0 and jobs == 1) else {}
                 r = run_child("dedup", {"corpus": str(corpus), "jobs": jobs, **extra})
                 log(f"dedup jobs={jobs} run {i + 1}: {r['wall']:.2f} s, rss {r['rss_main_mb']:.0f}+{r['rss_worker_mb']:.0f} MB")
-                runs.append(r)
+                all_runs[jobs].append(r)
+        for jobs, runs in all_runs.items() if "dedup" in parts else ():
             blocks = runs[0]["summary"]["blocks"]
             stages = sorted({k for r in runs for k in r["timings"]})
             R[f"dedup_j{jobs}"] = {
