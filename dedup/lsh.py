@@ -64,8 +64,14 @@ def _band_groups(sig: np.ndarray, band: int, rows: int) -> Iterator[tuple[np.nda
     n = len(sig)
     lo, hi = band * rows, (band + 1) * rows
     keys = _band_keys(sig, lo, hi)
-    order = np.argsort(keys, kind="stable")  # stable: members of a bucket stay ascending
-    sorted_keys = keys[order]
+    # Sort (key, row) packed into one uint64: the key's high bits above the row number.
+    # A plain sort of uint64 is several times faster than a stable argsort, and members
+    # of a bucket come out ascending.  The fewer key bits make collisions likelier; a
+    # collision is caught below like any other (buckets are checked against real rows).
+    shift = np.uint64(max(1, (n - 1).bit_length()))
+    packed = np.sort(((keys >> shift) << shift) | np.arange(n, dtype=np.uint64))
+    order = (packed & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.int64)
+    sorted_keys = packed >> shift
     starts = np.flatnonzero(np.concatenate(([True], sorted_keys[1:] != sorted_keys[:-1])))
     sizes = np.diff(np.append(starts, n))
     multi = sizes > 1

@@ -554,6 +554,28 @@ def test_candidate_pairs_equal_datasketch_lsh(case):
     assert set(pairs) == _datasketch_pairs(sig, bands, rows, scheme)
 
 
+@settings(max_examples=25, deadline=None)
+@given(signature_matrix(), st.integers(0, 3))
+def test_band_key_collisions_never_merge_buckets(case, key_bits):
+    # Bucket keys are hashes (and are shortened to make room for the row number when
+    # sorting): force collisions by keeping only a few key bits, and the candidates
+    # must still be exactly the pairs that share a whole band.
+    import dedup.lsh as L
+
+    sig, bands, rows, scheme = case
+    real = L._band_keys
+    try:
+        L._band_keys = lambda s, a, b: real(s, a, b) & np.uint64((1 << key_bits) - 1)
+        got = {tuple(p) for p in L.candidate_pairs(sig, bands, rows).tolist()}
+        groups = L.candidates(sig, bands, rows, max_pair_bucket=2)
+    finally:
+        L._band_keys = real
+    assert got == _datasketch_pairs(sig, bands, rows, scheme)
+    for g in groups.groups:  # a bucket kept as a group shares one band in full
+        assert np.array_equal(g, np.sort(g))
+        assert any((sig[g, b * rows : (b + 1) * rows] == sig[g[0], b * rows : (b + 1) * rows]).all() for b in range(bands))
+
+
 def test_candidate_pairs_equal_datasketch_on_real_signatures():
     base = "dışişleri bakanı sergey lavrov türkiye ile dağlık karabağ meselesinde çalışmaya devam"
     texts = [normalize(base)]
