@@ -83,28 +83,24 @@ def star_clusters(
         assigned[center] = True
         members = []
         if has_cands[center]:
+            paired = ids[ptr[center] : ptr[center + 1]]
+            paired = paired[~assigned[paired]]  # distinct already: pairs are unique
+            grouped = cands.group_members(center)
+            if len(grouped):
+                grouped = sorted_unique(grouped[~assigned[grouped]])
             if pairs_estimated:
                 # Explicit pairs passed the same estimate test already: only the
                 # members of large buckets still need it.
-                paired = ids[ptr[center] : ptr[center + 1]]
-                paired = paired[~assigned[paired]]  # distinct already: pairs are unique
-                grouped = cands.group_members(center)
-                if len(grouped):
-                    grouped = sorted_unique(grouped[~assigned[grouped]])
-                    if estimate is not None and len(grouped):
-                        keep = estimate(center, grouped) >= threshold - estimate_margin
-                        rejected += int(len(grouped) - keep.sum())
-                        grouped = grouped[keep]
-                    others = sorted_unique(np.concatenate((paired, grouped))) if len(paired) else grouped
-                else:
-                    others = paired
+                settled, unsure = paired, grouped
             else:
-                others = cands.of(center, ptr, ids)
-                others = sorted_unique(others[~assigned[others]])
-                if estimate is not None and len(others):
-                    keep = estimate(center, others) >= threshold - estimate_margin
-                    rejected += int(len(others) - keep.sum())
-                    others = others[keep]
+                settled, unsure = paired[:0], sorted_unique(np.concatenate((paired, grouped)))
+            if estimate is not None and len(unsure):
+                keep = estimate(center, unsure) >= threshold - estimate_margin
+                rejected += int(len(unsure) - keep.sum())
+                unsure = unsure[keep]
+            others = np.concatenate((settled, unsure))
+            if len(settled) and len(unsure):  # a node can be both paired and grouped
+                others = sorted_unique(others)
             others = others[np.argsort(rank[others], kind="stable")]
             if not len(others):
                 sims = []

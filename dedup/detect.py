@@ -192,9 +192,9 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
                         fresh.append(r)
                     slot_node[r] = node
                 sig_parts.append(res.sigs[fresh])  # one array per batch, not one per text
-                short = res.slot < 0
-                block_node = slot_node[np.where(short, 0, res.slot)] if len(slot_node) else np.zeros(len(res.slot), dtype=np.int64)
-                block_node[short] = -1
+                block_node = np.full(len(res.slot), -1, dtype=np.int64)  # -1: too short to compare
+                compared_here = res.slot >= 0
+                block_node[compared_here] = slot_node[res.slot[compared_here]]
                 node_parts.append(block_node)
                 count_parts.append(res.counts)
                 row_parts.append(res.rows)

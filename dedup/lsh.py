@@ -184,13 +184,6 @@ class Candidates:
             return np.empty(0, dtype=np.int64)
         return self.groups[gs[0]] if len(gs) == 1 else np.concatenate([self.groups[g] for g in gs])
 
-    def of(self, node: int, ptr: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """All candidates of ``node`` (may contain ``node`` itself and repeats)."""
-        parts = [ids[ptr[node] : ptr[node + 1]]]
-        for g in self.group_ids[self.group_ptr[node] : self.group_ptr[node + 1]].tolist():
-            parts.append(self.groups[g])
-        return np.concatenate(parts) if len(parts) > 1 else parts[0]
-
 
 def candidates(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], None] | None = None, max_pair_bucket: int = MAX_PAIR_BUCKET) -> Candidates:
     """LSH candidates of the rows of ``sig`` (see :class:`Candidates`)."""

@@ -56,10 +56,6 @@ class Blocks(Sequence):
     def __init__(self, rows: np.ndarray):
         self.rows = rows
 
-    @classmethod
-    def of(cls, blocks: Sequence[Block]) -> Blocks:
-        return cls(np.array([(b.start, b.end, b.seg_start, b.seg_end, b.line) for b in blocks], dtype=np.int64).reshape(-1, 5))
-
     def __len__(self) -> int:
         return len(self.rows)
 

@@ -22,7 +22,7 @@ from .errors import OutputError, UsageError
 from .model import Document
 from .readers import Loaded
 
-__all__ = ["check_out_dir", "output_files", "write_tree", "TreeWriter"]
+__all__ = ["check_out_dir", "output_files", "TreeWriter"]
 
 
 def check_out_dir(out: Path, inputs: Sequence[Path]) -> None:
@@ -128,15 +128,6 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-def write_tree(out: Path, files: Iterable[tuple[str, bytes | Iterable[bytes]]]) -> None:
-    """Write ``files`` (relative path → bytes, or an iterable of byte chunks) as the
-    folder ``out``, atomically."""
-    with TreeWriter(out) as tree:
-        for rel, data in files:
-            tree.add(rel, data)
-        tree.commit()
 
 
 class TreeWriter:
