@@ -92,10 +92,15 @@ def scan(
     outputs = output_texts(det)
     out_paths = [None if dry_run or out_path is None else doc.source for doc in documents]
     skipped = [item for f in loaded for item in f.skipped]
-    if out_path is None:
+
+    def make_report() -> dict:
         t1 = time.perf_counter()
         report = build_report(det, config, outputs, out_paths, inputs=[os.fspath(p) for p in inputs], skipped=skipped)
         timings["plan"] = time.perf_counter() - t1
+        return report
+
+    if out_path is None:
+        report = make_report()
     else:
         t2 = time.perf_counter()
         with TreeWriter(out_path) as tree:
@@ -104,9 +109,7 @@ def scan(
             if not dry_run:
                 for rel, data in output_files(loaded, documents, outputs, config.text_field):
                     tree.add(rel, data)
-            t1 = time.perf_counter()
-            report = build_report(det, config, outputs, out_paths, inputs=[os.fspath(p) for p in inputs], skipped=skipped)
-            timings["plan"] = time.perf_counter() - t1
+            report = make_report()
             # JSONL can carry lone surrogates (\\ud800 escapes): in the reports they stay escapes.
             tree.add("report.json", (chunk.encode("utf-8", "backslashreplace") for chunk in dump_chunks(report)))
             tree.add("report.md", render_markdown(report).encode("utf-8", "backslashreplace"))
