@@ -56,7 +56,7 @@ def star_clusters(
     ``similarity_many(center, others)``, when given, computes the exact similarities
     of one center to many candidates at once (same values as ``similarity``).
     ``pairs_estimated`` says the explicit pairs were already filtered by the same
-    estimate test (see :func:`dedup.lsh.estimate_filter`): then only members of large
+    estimate test (see :func:`dedup.lsh.candidates`): then only members of large
     buckets are estimated here.
     Returns the clusters (only those with two blocks or more) and
     counts of verified and accepted pairs."""

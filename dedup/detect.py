@@ -30,11 +30,12 @@ from tqdm import tqdm
 
 from .cluster import star_clusters
 from .config import ScanConfig
-from .lsh import Candidates, candidates, estimate_filter, low_bytes
+from .lsh import Candidates, candidates
 from .model import Blocks, Document
 from .normalize import normalize, weighted_length
 from .shingle import jaccard, jaccard_many, shingle_hashes, shingle_sets
 from .signatures import signatures, signatures_flat
+from .spill import SignatureSpill
 from .split import split_rows
 
 __all__ = ["Member", "Cluster", "Detection", "detect", "analyze_batch", "ESTIMATE_MARGIN"]
@@ -157,6 +158,14 @@ def _policy_primary(config: ScanConfig, documents: Sequence[Document], rows: np.
 
 def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool = False) -> Detection:
     """Find the duplicate blocks of ``documents`` (already in their reading order)."""
+    bands, rows_per_band = config.lsh_params
+    # Signatures go to disk as they arrive (see dedup.spill); their files are removed
+    # when detection ends, however it ends.
+    with SignatureSpill(config.num_perm, bands, rows_per_band) as spill:
+        return _detect(documents, config, spill, progress)
+
+
+def _detect(documents: Sequence[Document], config: ScanConfig, sig: SignatureSpill, progress: bool) -> Detection:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     documents = list(documents)
@@ -169,7 +178,6 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
     # normalized text, numbered in order of first appearance.  The merge touches each
     # batch's distinct keys, never a block one at a time.
     node_of_key: dict[int, int] = {}
-    sig_parts: list[np.ndarray] = []
     count_parts: list[np.ndarray] = []
     row_parts: list[np.ndarray] = []
     node_parts: list[np.ndarray] = []
@@ -191,7 +199,7 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
                         node = node_of_key[key] = len(node_of_key)
                         fresh.append(r)
                     slot_node[r] = node
-                sig_parts.append(res.sigs[fresh])  # one array per batch, not one per text
+                sig.append(res.sigs[fresh])
                 block_node = np.full(len(res.slot), -1, dtype=np.int64)  # -1: too short to compare
                 compared_here = res.slot >= 0
                 block_node[compared_here] = slot_node[res.slot[compared_here]]
@@ -203,9 +211,7 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
         if executor is not None:
             executor.shutdown()
     del node_of_key
-    n_nodes = sum(len(p) for p in sig_parts)
-    sig = np.concatenate(sig_parts) if sig_parts else np.empty((0, config.num_perm), dtype=np.uint32)
-    del sig_parts
+    n_nodes = len(sig)
     counts = np.concatenate(count_parts) if count_parts else np.zeros(0, dtype=np.int64)
     rows = np.concatenate(row_parts) if row_parts else np.zeros((0, 5), dtype=np.int64)
     block_node = np.concatenate(node_parts) if node_parts else np.zeros(0, dtype=np.int64)
@@ -237,39 +243,28 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
 
     # 3. candidates.
     t1 = time.perf_counter()
-    bands, rows_per_band = config.lsh_params
-    with bar(bands, "candidates", "band") as pbar:
-        cands = candidates(sig, bands, rows_per_band, pbar.update) if n_nodes > 1 else Candidates.from_pairs(n_nodes, [])
-    implied_pairs = cands.implied_pairs
+    bands, rows_per_band = sig.bands, sig.rows_per_band
     # Pairs whose MinHash estimate is far below the threshold cannot pass verification
-    # (the estimator's standard deviation at 0.65 with 192 permutations is 0.034): drop
-    # them in one vectorized pass, so the clustering loop only meets plausible pairs.
-    explicit = len(cands.pairs)
-    low = low_bytes(sig)  # most rejections need only a quarter of the signature bytes
-    cands.pairs = cands.pairs[estimate_filter(sig, cands.pairs, config.threshold - ESTIMATE_MARGIN, low=low)]
-    prefiltered = explicit - len(cands.pairs)
+    # (the estimator's standard deviation at 0.65 with 192 permutations is 0.034): they
+    # are dropped as LSH finds them, so neither memory nor the clustering loop meets
+    # more than the plausible pairs.
+    cutoff = config.threshold - ESTIMATE_MARGIN
+    with bar(bands, "candidates", "band") as pbar:
+        cands = candidates(sig, bands, rows_per_band, pbar.update, minimum=cutoff) if n_nodes > 1 else Candidates.from_pairs(n_nodes, [])
+    low = sig.low  # most estimates need only a quarter of the signature bytes
     timings["lsh"] = time.perf_counter() - t1
 
     # 4. verify and cluster.  Shingle sets are not kept from the analysis (they would
-    # dominate memory): the few nodes that meet a plausible candidate are shingled
-    # again from their text, once each.
+    # dominate memory): the nodes that meet a plausible candidate are shingled again
+    # from their text when first needed, a center's candidates in one batch, and
+    # forgotten once they belong to a cluster (they are never compared again).
     shingle_cache: dict[int, np.ndarray] = {}
+    threshold = config.threshold
 
     def text_of(node: int) -> str:
         f = int(by_node[node_ptr[node]])
         start, end = rows[f, 0:2].tolist()
         return normalize(documents[int(flat_doc[f])].text[start:end])
-
-    # Nodes of the surviving explicit pairs are shingled in one batch.
-    paired = np.unique(cands.pairs).tolist() if len(cands.pairs) else []
-    for node, sh in zip(paired, shingle_sets([text_of(n) for n in paired], config.shingle, config.ngram)):
-        shingle_cache[node] = sh
-
-    def similarity_many(center: int, others: np.ndarray) -> np.ndarray:
-        missing = [n for n in [center, *others.tolist()] if n not in shingle_cache]
-        for node, sh in zip(missing, shingle_sets([text_of(n) for n in missing], config.shingle, config.ngram)):
-            shingle_cache[node] = sh
-        return jaccard_many(shingle_cache[center], [shingle_cache[o] for o in others.tolist()])
 
     def shingles_of(node: int) -> np.ndarray:
         sh = shingle_cache.get(node)
@@ -277,18 +272,26 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
             sh = shingle_cache[node] = shingle_sets([text_of(node)], config.shingle, config.ngram)[0]
         return sh
 
+    def similarity_many(center: int, others: np.ndarray) -> np.ndarray:
+        missing = [n for n in [center, *others.tolist()] if n not in shingle_cache]
+        for node, sh in zip(missing, shingle_sets([text_of(n) for n in missing], config.shingle, config.ngram)):
+            shingle_cache[node] = sh
+        sims = jaccard_many(shingle_cache.pop(center), [shingle_cache[o] for o in others.tolist()])
+        for node in others[sims >= threshold].tolist():  # they join the center's cluster
+            del shingle_cache[node]
+        return sims
+
     n_perm = sig.shape[1]
-    cutoff = config.threshold - ESTIMATE_MARGIN
 
     def estimate(center: int, others: np.ndarray) -> np.ndarray:
-        if len(others) < 48:  # below a few dozen, a second pass costs more than it saves
-            return (sig[others] == sig[center]).sum(axis=1) / n_perm
-        # The share of equal low bytes bounds the estimate from above: it settles every
-        # candidate below the cut-off; the full values are compared for the rest only.
+        # The share of equal low bytes (in memory) bounds the estimate from above: it
+        # settles every candidate below the cut-off; the full values are read from the
+        # spill for the rest only.
         est = (low[others] == low[center]).sum(axis=1) / n_perm
         maybe = np.flatnonzero(est >= cutoff)
         if len(maybe):
-            est[maybe] = (sig[others[maybe]] == sig[center]).sum(axis=1) / n_perm
+            full = sig[np.append(others[maybe], center)]
+            est[maybe] = (full[:-1] == full[-1]).sum(axis=1) / n_perm
         return est
 
     t2 = time.perf_counter()
@@ -333,8 +336,8 @@ def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool 
     clusters = [Cluster(i + 1, c.kind, c.scope, c.members) for i, c in enumerate(clusters)]
     stats = {
         "distinct_texts": n_nodes,
-        "candidate_pairs": implied_pairs,
-        "rejected_by_estimate": counts.pop("rejected_by_estimate") + prefiltered,
+        "candidate_pairs": cands.implied_pairs,
+        "rejected_by_estimate": counts.pop("rejected_by_estimate") + cands.rejected,
         **counts,
     }
     return Detection(documents, blocks, clusters, removed, short, stats, timings)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-__all__ = ["choose_params", "candidate_probability", "candidate_pairs", "Candidates", "candidates", "estimate_filter", "low_bytes"]
+__all__ = ["choose_params", "candidate_probability", "candidate_pairs", "Candidates", "candidates", "low_bytes"]
 
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
@@ -46,10 +46,18 @@ def choose_params(threshold: float, num_perm: int, max_miss: float = 0.01) -> tu
     return best
 
 
-def _band_keys(sig: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """A 64-bit key per row of ``sig[:, start:stop]`` (equal bands, equal keys)."""
-    band = np.ascontiguousarray(sig[:, start:stop]).astype(np.uint64)
-    key = np.full(len(sig), 0xCBF29CE484222325, dtype=np.uint64)
+def _band_values(sig, band: int, rows: int) -> np.ndarray:
+    """The ``(n, rows)`` values of one band: a slice of a signature matrix, or read
+    from a :class:`dedup.spill.SignatureSpill` (anything with a ``band`` method)."""
+    if hasattr(sig, "band"):
+        return sig.band(band)
+    return sig[:, band * rows : (band + 1) * rows]
+
+
+def _band_keys(values: np.ndarray) -> np.ndarray:
+    """A 64-bit key per row of a band's values (equal bands, equal keys)."""
+    band = np.ascontiguousarray(values).astype(np.uint64)
+    key = np.full(len(values), 0xCBF29CE484222325, dtype=np.uint64)
     for j in range(band.shape[1]):
         key ^= band[:, j]
         key *= np.uint64(0x100000001B3)
@@ -57,13 +65,13 @@ def _band_keys(sig: np.ndarray, start: int, stop: int) -> np.ndarray:
     return key
 
 
-def _band_groups(sig: np.ndarray, band: int, rows: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The buckets of one band, as ``(order, starts, sizes)``: bucket ``k`` holds
-    ``order[starts[k] : starts[k] + sizes[k]]`` (ascending), sizes >= 2 only.  A 64-bit
-    key collision would merge two buckets: such a bucket is split by its real rows."""
-    n = len(sig)
-    lo, hi = band * rows, (band + 1) * rows
-    keys = _band_keys(sig, lo, hi)
+def _band_groups(values: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The buckets of one band (its ``(n, rows)`` values), as ``(order, starts, sizes)``:
+    bucket ``k`` holds ``order[starts[k] : starts[k] + sizes[k]]`` (ascending), sizes >= 2
+    only.  A 64-bit key collision would merge two buckets: such a bucket is split by its
+    real rows."""
+    n = len(values)
+    keys = _band_keys(values)
     # Sort (key, row) packed into one uint64: the key's high bits above the row number.
     # A plain sort of uint64 is several times faster than a stable argsort, and members
     # of a bucket come out ascending.  The fewer key bits make collisions likelier; a
@@ -81,7 +89,7 @@ def _band_groups(sig: np.ndarray, band: int, rows: int) -> Iterator[tuple[np.nda
     # Verify that every member's band equals its bucket's first member's band.
     first = np.repeat(starts, sizes)
     pos = first + _ramp(sizes)
-    equal = (sig[order[pos], lo:hi] == sig[order[first], lo:hi]).all(axis=1)
+    equal = (values[order[pos]] == values[order[first]]).all(axis=1)
     if equal.all():
         yield order, starts, sizes
         return
@@ -91,7 +99,7 @@ def _band_groups(sig: np.ndarray, band: int, rows: int) -> Iterator[tuple[np.nda
     yield order, starts[good], sizes[good]
     for k in bad_buckets.tolist():
         members = order[starts[k] : starts[k] + sizes[k]]
-        _, inverse = np.unique(sig[members, lo:hi], axis=0, return_inverse=True)
+        _, inverse = np.unique(values[members], axis=0, return_inverse=True)
         for g in np.unique(inverse):
             group = np.sort(members[inverse.ravel() == g])
             if len(group) > 1:
@@ -112,21 +120,11 @@ def buckets(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], None] 
     for band in range(bands):
         if band and on_band is not None:
             on_band()
-        for order, starts, sizes in _band_groups(sig, band, rows):
+        for order, starts, sizes in _band_groups(_band_values(sig, band, rows)):
             for s, z in zip(starts.tolist(), sizes.tolist()):
                 yield order[s : s + z]
     if on_band is not None:
         on_band()
-
-
-def _unique_pairs(chunks: list[np.ndarray], n: int) -> np.ndarray:
-    """Distinct ``(i, j)`` rows of the chunks, sorted (as one int64 code each)."""
-    if not chunks:
-        return np.empty((0, 2), dtype=np.int64)
-    codes = np.concatenate([c[:, 0].astype(np.int64) * n + c[:, 1] for c in chunks])
-    codes.sort()
-    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
-    return np.stack((codes // n, codes % n), axis=1)
 
 
 def candidate_pairs(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], None] | None = None) -> np.ndarray:
@@ -155,6 +153,12 @@ class Candidates:
     groups: list[np.ndarray]
     group_ptr: np.ndarray
     group_ids: np.ndarray
+    distinct_pairs: int = -1  # distinct pairs from small buckets, before any estimate (-1: len(pairs))
+    rejected: int = 0  # how many of them the estimate dropped
+
+    def __post_init__(self):
+        if self.distinct_pairs < 0:
+            self.distinct_pairs = len(self.pairs)
 
     @classmethod
     def from_pairs(cls, n: int, pairs) -> Candidates:
@@ -163,8 +167,11 @@ class Candidates:
 
     @property
     def implied_pairs(self) -> int:
-        """Candidate pairs counted as if every bucket had been expanded (upper bound)."""
-        return int(len(self.pairs)) + sum(len(g) * (len(g) - 1) // 2 for g in self.groups)
+        """Candidate pairs counted as if every bucket had been expanded (upper bound):
+        a pair from small buckets is counted once; one that the estimate dropped is
+        counted in the first band it shares (not at all when that band put it in a
+        large bucket, which counts it already)."""
+        return self.distinct_pairs + sum(len(g) * (len(g) - 1) // 2 for g in self.groups)
 
     def neighbours(self) -> tuple[np.ndarray, np.ndarray]:
         """CSR adjacency ``(ptr, ids)`` of the explicit pairs, both directions."""
@@ -185,17 +192,78 @@ class Candidates:
         return self.groups[gs[0]] if len(gs) == 1 else np.concatenate([self.groups[g] for g in gs])
 
 
-def candidates(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], None] | None = None, max_pair_bucket: int = MAX_PAIR_BUCKET) -> Candidates:
-    """LSH candidates of the rows of ``sig`` (see :class:`Candidates`)."""
+def _screen(sig, low: np.ndarray, pairs: np.ndarray, band: int, rows: int, need: int, decided: dict[int, bool]) -> int:
+    """Screen pairs that share ``band`` by their MinHash estimate (at least ``need``
+    equal values to keep the pair).  Pairs that may pass end up in ``decided`` (pair
+    code ``i * n + j`` -> kept), the rest are dropped; returns how many pairs were
+    dropped for the first time.  A dropped pair is counted in the first band it
+    shares, so pairs that fail need not be remembered: they are the vast majority.
+
+    The low bytes decide most of it: a count of equal low bytes below ``need`` means a
+    count of equal values below it too, and an earlier band whose low bytes differ was
+    not shared.  Full values are read only to settle the rest, once per pair."""
+    n_cols = low.shape[1]
+    width = band * rows
+
+    def shared_earlier(full: np.ndarray) -> np.ndarray:
+        if not band:
+            return np.zeros(len(full), dtype=bool)
+        return (full[:, 0, :width] == full[:, 1, :width]).reshape(len(full), band, rows).all(axis=2).any(axis=1)
+
+    def full_values(at: np.ndarray) -> np.ndarray:
+        return sig[pairs[at].ravel()].reshape(len(at), 2, n_cols)
+
+    eq = low[pairs[:, 0]] == low[pairs[:, 1]]
+    maybe = np.count_nonzero(eq, axis=1) >= need
+    dropped = 0
+    at = np.flatnonzero(maybe)
+    if len(at):  # plausible on the low bytes: decide on the full values, once
+        codes = (pairs[at, 0] * len(low) + pairs[at, 1]).tolist()
+        fresh = [k for k, c in enumerate(codes) if c not in decided]
+        if fresh:
+            full = full_values(at[fresh])
+            passed = np.count_nonzero(full[:, 0] == full[:, 1], axis=1) >= need
+            for k, ok in zip(fresh, passed.tolist()):
+                decided[codes[k]] = ok
+            dropped += int(np.count_nonzero(~passed & ~shared_earlier(full)))
+    at = np.flatnonzero(~maybe)
+    dropped += len(at)
+    if band and len(at):  # dropped on the low bytes: not counted again if an earlier band was shared
+        check = at[eq[at, :width].reshape(len(at), band, rows).all(axis=2).any(axis=1)]
+        if len(check):
+            dropped -= int(np.count_nonzero(shared_earlier(full_values(check))))
+    return dropped
+
+
+def candidates(
+    sig,
+    bands: int,
+    rows: int,
+    on_band: Callable[[], None] | None = None,
+    max_pair_bucket: int = MAX_PAIR_BUCKET,
+    minimum: float | None = None,
+    chunk: int = 1 << 15,
+) -> Candidates:
+    """LSH candidates of the rows of ``sig`` (see :class:`Candidates`): a signature
+    matrix, or a :class:`dedup.spill.SignatureSpill` (read one band at a time).
+
+    With ``minimum``, explicit pairs whose MinHash estimate (share of equal values) is
+    below it are dropped band by band, as they are found, and only counted
+    (``Candidates.rejected``): memory holds the plausible pairs only, however many
+    pairs the buckets make.  Members of large buckets are not estimated here."""
     n = len(sig)
-    chunks: list[np.ndarray] = []
+    need = None if minimum is None else int(np.ceil(minimum * sig.shape[1] - 1e-9))
+    low = None if need is None else sig.low if hasattr(sig, "low") else low_bytes(np.asarray(sig))
+    kept: list[np.ndarray] = []
     groups: list[np.ndarray] = []
     seen_groups: set[int] = set()
+    rejected = 0
+    decided: dict[int, bool] = {}  # plausible pairs (by code i * n + j): kept or not
     triu = {}
     for band in range(bands if n > 1 else 0):
         if band and on_band is not None:
             on_band()
-        for order, starts, sizes in _band_groups(sig, band, rows):
+        for order, starts, sizes in _band_groups(_band_values(sig, band, rows)):
             for z in np.unique(sizes).tolist():
                 at = starts[sizes == z]
                 if z > max_pair_bucket:
@@ -209,12 +277,26 @@ def candidates(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], Non
                 if z not in triu:
                     triu[z] = np.triu_indices(z, k=1)
                 i, j = triu[z]
-                left = order[at[:, None] + i].ravel()
-                right = order[at[:, None] + j].ravel()
-                chunks.append(np.stack((left, right), axis=1))
+                step = max(1, chunk // len(i))
+                for k in range(0, len(at), step):
+                    part = at[k : k + step, None]
+                    pairs = np.stack((order[part + i].ravel(), order[part + j].ravel()), axis=1).astype(np.int64)
+                    if need is None:
+                        kept.append(pairs)
+                        continue
+                    rejected += _screen(sig, low, pairs, band, rows, need, decided)
     if on_band is not None and n > 1:
         on_band()
-    pairs = _unique_pairs(chunks, n)
+    if need is not None:
+        codes = np.sort(np.array([c for c, ok in decided.items() if ok], dtype=np.int64))
+        pairs = np.stack((codes // n, codes % n), axis=1)
+    elif kept:
+        codes = np.concatenate([p[:, 0] * n + p[:, 1] for p in kept])
+        codes.sort()
+        codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+        pairs = np.stack((codes // n, codes % n), axis=1)
+    else:
+        pairs = np.empty((0, 2), dtype=np.int64)
     if groups:
         owner = np.concatenate([np.full(len(g), k, dtype=np.int64) for k, g in enumerate(groups)])
         node = np.concatenate(groups)
@@ -225,7 +307,7 @@ def candidates(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], Non
     else:
         group_ids = np.empty(0, dtype=np.int64)
         group_ptr = np.zeros(n + 1, dtype=np.int64)
-    return Candidates(n, pairs, groups, group_ptr, group_ids)
+    return Candidates(n, pairs, groups, group_ptr, group_ids, len(pairs) + rejected, rejected)
 
 
 def low_bytes(sig: np.ndarray) -> np.ndarray:
@@ -235,21 +317,3 @@ def low_bytes(sig: np.ndarray) -> np.ndarray:
     permutations for unrelated texts): whatever the bound rejects, the true count
     rejects too, and only the rest needs the full values."""
     return sig.astype(np.uint8)
-
-
-def estimate_filter(sig: np.ndarray, pairs: np.ndarray, minimum: float, chunk: int = 1 << 15, low: np.ndarray | None = None) -> np.ndarray:
-    """Boolean mask of the pairs whose MinHash estimate (share of equal signature
-    values) reaches ``minimum``, computed in vectorized chunks.  With ``low`` (from
-    :func:`low_bytes`) most pairs are rejected on the low bytes alone; the mask is
-    the same."""
-    need = int(np.ceil(minimum * sig.shape[1] - 1e-9))
-    keep = np.zeros(len(pairs), dtype=bool)
-    for k in range(0, len(pairs), chunk):
-        p = pairs[k : k + chunk]
-        if low is not None:
-            maybe = np.flatnonzero(np.count_nonzero(low[p[:, 0]] == low[p[:, 1]], axis=1) >= need)
-            q = p[maybe]
-            keep[k + maybe] = np.count_nonzero(sig[q[:, 0]] == sig[q[:, 1]], axis=1) >= need
-        else:
-            keep[k : k + chunk] = np.count_nonzero(sig[p[:, 0]] == sig[p[:, 1]], axis=1) >= need
-    return keep

@@ -565,7 +565,7 @@ def test_band_key_collisions_never_merge_buckets(case, key_bits):
     sig, bands, rows, scheme = case
     real = L._band_keys
     try:
-        L._band_keys = lambda s, a, b: real(s, a, b) & np.uint64((1 << key_bits) - 1)
+        L._band_keys = lambda v: real(v) & np.uint64((1 << key_bits) - 1)
         got = {tuple(p) for p in L.candidate_pairs(sig, bands, rows).tolist()}
         groups = L.candidates(sig, bands, rows, max_pair_bucket=2)
     finally:
@@ -925,11 +925,15 @@ def test_engines_give_byte_identical_reports(tmp_path):
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.floats(0.05, 1.0))
-def test_low_byte_prefilter_keeps_exactly_the_same_pairs(seed, minimum):
-    # The low-byte count is only an upper bound used to skip work: the kept pairs
-    # must be the ones the full signature values keep, at any cut-off.
-    from dedup.lsh import estimate_filter, low_bytes
+@given(st.integers(0, 2**32 - 1), st.floats(0.05, 1.0), st.sampled_from([2, 1000]), st.booleans())
+def test_candidates_filtered_by_estimate_are_exactly_the_plausible_pairs(seed, minimum, max_bucket, spilled):
+    # LSH drops implausible pairs band by band, deciding most of it on the low bytes
+    # and taking each pair in its first shared band only: the pairs kept and the
+    # counts must be those of expanding every bucket, removing repeats and then
+    # comparing full values.  Rows 5-9 have every low byte equal to row 0's, so the
+    # low bytes alone would take wrong decisions for them.
+    from dedup.lsh import candidates
+    from dedup.spill import SignatureSpill
 
     rng = np.random.default_rng(seed)
     base = rng.integers(0, 2**32, size=(40, 64), dtype=np.uint64).astype(np.uint32)
@@ -937,7 +941,42 @@ def test_low_byte_prefilter_keeps_exactly_the_same_pairs(seed, minimum):
     for r in range(1, 40):  # rows share a random share of values with row 0
         same = rng.random(64) < rng.random()
         sig[r, same] = base[0, same]
-    sig[5:10] = (sig[5:10] & np.uint32(0xFFFFFF00)) | (sig[0] & np.uint32(0xFF))  # equal low bytes only
-    pairs = np.array([(i, j) for i in range(40) for j in range(i + 1, 40)], dtype=np.int64)
-    want = estimate_filter(sig, pairs, minimum)
-    assert np.array_equal(estimate_filter(sig, pairs, minimum, chunk=97, low=low_bytes(sig)), want)
+    sig[5:10] = (sig[5:10] & np.uint32(0xFFFFFF00)) | (sig[0] & np.uint32(0xFF))
+    bands, rows = 16, 4
+    shares = (sig[:, None, :] == sig[None, :, :]).reshape(40, 40, bands, rows).all(axis=3).any(axis=2)
+    every = np.array([(i, j) for i in range(40) for j in range(i + 1, 40) if shares[i, j]], dtype=np.int64).reshape(-1, 2)
+    need = int(np.ceil(minimum * 64 - 1e-9))
+    plausible = every[np.count_nonzero(sig[every[:, 0]] == sig[every[:, 1]], axis=1) >= need]
+    with SignatureSpill(64, bands, rows) as spill:
+        spill.append(sig[:17])
+        spill.append(sig[17:])
+        source = spill if spilled else sig
+        got = candidates(source, bands, rows, max_pair_bucket=max_bucket, minimum=minimum, chunk=7)
+    if max_bucket > 40:  # no large bucket: every pair is explicit
+        assert got.pairs.tolist() == plausible.tolist()
+        assert got.distinct_pairs == len(every) and got.rejected == len(every) - len(plausible)
+    else:  # pairs in large buckets are left to the clustering, the rest are filtered
+        assert {tuple(p) for p in got.pairs.tolist()} <= {tuple(p) for p in plausible.tolist()}
+        assert got.implied_pairs >= len(every)
+
+
+def test_signature_spill_is_removed_after_detection_even_on_error(tmp_path, monkeypatch):
+    # Signatures are spilled to a private folder under TMPDIR: nothing is left
+    # behind, whether detection finishes or fails half-way.
+    import sys
+    import tempfile
+
+    D = sys.modules["dedup.detect"]  # the module (the package exports a function of that name)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    docs = _docs("Aynı paragraf iki kez yazıldı, burada.\n\nAynı paragraf iki kez yazıldı, burada.", "Başka bir metin burada duruyor ve uzun.")
+    det = detect(docs, ScanConfig())
+    assert len(det.clusters) == 1 and list(tmp_path.iterdir()) == []
+
+    def boom(*args, **kwargs):
+        assert any(tmp_path.iterdir())  # the spill exists while LSH runs
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(D, "candidates", boom)
+    with pytest.raises(RuntimeError):
+        detect(docs + _docs("Aynı paragraf iki kez yazıldı, burada!"), ScanConfig())
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,139 @@
+"""Signatures on disk: the analysis appends them batch by batch, LSH reads them band
+by band, verification reads single rows.
+
+A corpus of 1 GB has about two million distinct paragraphs: 1.6 GB of signatures at
+192 permutations, more than everything else the main process holds.  They are spilled
+to two kinds of files in a private temporary folder (``TMPDIR``), removed when the
+scan ends:
+
+* ``rows``: all signatures, one after another (row-major), read row by row for the
+  few that the estimates need in full;
+* ``band-NNN``: the ``rows`` values of one LSH band for every signature, so that LSH
+  loads one band at a time (20 bytes per text at 5 rows).
+
+Only the lowest byte of every value stays in memory (:func:`dedup.lsh.low_bytes`, a
+quarter of the size): it settles most estimates on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["SignatureSpill"]
+
+
+class SignatureSpill:
+    """Append signatures ``(k, num_perm)`` uint32 with :meth:`append`, then use the
+    object like a read-only signature matrix: ``len``, ``shape``, row indexing
+    (``spill[rows]``), :meth:`band` and :attr:`low`.  Use it as a context manager (or
+    call :meth:`close`) so that its files are removed."""
+
+    def __init__(self, num_perm: int, bands: int, rows: int, dir: str | None = None):
+        self.num_perm, self.bands, self.rows_per_band = num_perm, bands, rows
+        self._dir = Path(tempfile.mkdtemp(prefix="dedup-signatures-", dir=dir))
+        self._rows_file = open(self._dir / "rows", "wb")
+        self._band_files = [open(self._dir / f"band-{b:03d}", "wb") for b in range(bands)]
+        self._low_parts: list[np.ndarray] = []
+        self._low: np.ndarray | None = None
+        self._fd: int | None = None  # the rows file, opened for reading when first needed
+        self.n = 0
+
+    # writing -------------------------------------------------------------------
+    def append(self, sigs: np.ndarray) -> None:
+        if self._low is not None:
+            raise RuntimeError("append after the signatures were read")
+        sigs = np.ascontiguousarray(sigs, dtype=np.uint32)
+        if sigs.ndim != 2 or sigs.shape[1] != self.num_perm:
+            raise ValueError(f"expected signatures of {self.num_perm} values, got shape {sigs.shape}")
+        if not len(sigs):
+            return
+        self._rows_file.write(sigs.tobytes())
+        r = self.rows_per_band
+        for b, f in enumerate(self._band_files):
+            f.write(np.ascontiguousarray(sigs[:, b * r : (b + 1) * r]).tobytes())
+        self._low_parts.append(sigs.astype(np.uint8))
+        self.n += len(sigs)
+
+    def _finish(self) -> None:
+        if self._low is not None:
+            return
+        self._rows_file.close()
+        for f in self._band_files:
+            f.close()
+        self._low = np.concatenate(self._low_parts) if self._low_parts else np.empty((0, self.num_perm), dtype=np.uint8)
+        self._low_parts = []
+
+    # reading -------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.n, self.num_perm)
+
+    @property
+    def low(self) -> np.ndarray:
+        """The lowest byte of every value, ``(n, num_perm)`` uint8, in memory."""
+        self._finish()
+        return self._low
+
+    def band(self, b: int) -> np.ndarray:
+        """The values of band ``b`` for every signature, ``(n, rows)`` uint32."""
+        self._finish()
+        return np.fromfile(self._dir / f"band-{b:03d}", dtype=np.uint32).reshape(self.n, self.rows_per_band)
+
+    def __getitem__(self, index) -> np.ndarray:
+        """Whole signatures, read from the file: ``spill[i]`` one, ``spill[array]``
+        several (``spill[:]`` all).  Rows are read with ``pread``, not through a
+        mapping: mapped pages of the file would count as this process's memory."""
+        self._finish()
+        if isinstance(index, slice):
+            index = np.arange(self.n)[index]
+        idx = np.asarray(index, dtype=np.int64)
+        if idx.size and (idx.min() < -self.n or idx.max() >= self.n):
+            raise IndexError("signature index out of range")
+        idx = np.where(idx < 0, idx + self.n, idx)
+        flat = idx.ravel()
+        rows, where = np.unique(flat, return_inverse=True)
+        width = self.num_perm * 4
+        buf = bytearray(len(rows) * width)
+        view = memoryview(buf)
+        if self._fd is None:
+            self._fd = os.open(self._dir / "rows", os.O_RDONLY)
+        # Runs of consecutive rows are read in one call.
+        breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+        starts = np.concatenate(([0], breaks)).tolist()
+        ends = np.concatenate((breaks, [len(rows)])).tolist()
+        first_rows = rows[starts].tolist() if len(rows) else []
+        for s, e, r in zip(starts, ends, first_rows):
+            got = os.preadv(self._fd, [view[s * width : e * width]], r * width)
+            if got != (e - s) * width:
+                raise OSError(f"short read from the signature spill ({got} of {(e - s) * width} bytes)")
+        out = np.frombuffer(buf, dtype=np.uint32).reshape(len(rows), self.num_perm)[where.ravel()]
+        return out.reshape(idx.shape + (self.num_perm,))
+
+    def __array__(self, dtype=None, copy=None):
+        out = self[:]
+        return out if dtype is None else out.astype(dtype)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if not self._rows_file.closed:
+            self._rows_file.close()
+        for f in self._band_files:
+            if not f.closed:
+                f.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> SignatureSpill:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
