@@ -18,6 +18,7 @@ document order and every stage is deterministic.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -88,8 +89,9 @@ class _Batch:
     sigs: np.ndarray  # their signatures, one row each
 
 
-def analyze_batch(texts: Sequence[str], config: ScanConfig) -> _Batch:
-    """Split, normalize, key, shingle and sign a batch of documents (pure)."""
+def analyze_batch(texts: Sequence[str | bytes], config: ScanConfig) -> _Batch:
+    """Split, normalize, key, shingle and sign a batch of documents (pure); texts may
+    come as UTF-8 (:attr:`Document.data`: half the size to send to a worker)."""
     hasher = xxhash.xxh3_128_intdigest
     min_chars = config.min_chars
     all_rows: list[tuple[int, int, int, int, int]] = []
@@ -98,6 +100,8 @@ def analyze_batch(texts: Sequence[str], config: ScanConfig) -> _Batch:
     first: dict[int, int] = {}
     norms: list[str] = []
     for text in texts:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "surrogatepass")
         rows = split_rows(text, config.unit)
         counts.append(len(rows))
         all_rows.extend(rows)
@@ -133,7 +137,7 @@ def _batches(documents: Sequence[Document], max_chars: int = 1 << 19, max_docs: 
     size = 0
     for i, doc in enumerate(documents):
         cur.append(i)
-        size += len(doc.text)
+        size += doc.length
         if size >= max_chars or len(cur) >= max_docs:
             out.append(cur)
             cur, size = [], 0
@@ -184,7 +188,7 @@ def _detect(documents: Sequence[Document], config: ScanConfig, sig: SignatureSpi
     results: Iterable[_Batch]
     executor = ProcessPoolExecutor(max_workers=config.jobs) if config.jobs > 1 and len(batches) > 1 else None
     try:
-        texts = ([documents[i].text for i in batch] for batch in batches)
+        texts = ([documents[i].data for i in batch] for batch in batches)
         if executor is None:
             results = (analyze_batch(t, config) for t in texts)
         else:
@@ -261,10 +265,12 @@ def _detect(documents: Sequence[Document], config: ScanConfig, sig: SignatureSpi
     shingle_cache: dict[int, np.ndarray] = {}
     threshold = config.threshold
 
+    text_of_doc = functools.lru_cache(maxsize=64)(lambda d: documents[d].text)  # nodes come in reading order, mostly
+
     def text_of(node: int) -> str:
         f = int(by_node[node_ptr[node]])
         start, end = rows[f, 0:2].tolist()
-        return normalize(documents[int(flat_doc[f])].text[start:end])
+        return normalize(text_of_doc(int(flat_doc[f]))[start:end])
 
     def shingles_of(node: int) -> np.ndarray:
         sh = shingle_cache.get(node)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 
-@dataclass(frozen=True, slots=True)
 class Document:
     """One document of the corpus.
 
@@ -17,15 +16,66 @@ class Document:
     id field (or ``file:line``) for JSONL records.  ``order`` is the document's rank in
     the deterministic reading order; ``date`` (``YYYY-MM-DD``) comes from a date field
     or a ``date YYYY-MM-DD`` header line, when present.
+
+    The text is held as UTF-8 (``data``; lone surrogates, which JSON strings can
+    carry, pass through) and decoded when ``text`` is read: most text is not Latin-1,
+    and a Python string of it costs 2 bytes per character, UTF-8 a little over one.
+    Documents are immutable; :meth:`replace` makes a changed copy.
     """
 
-    id: str
-    text: str
-    order: int = 0
-    date: str | None = None
-    source: str = ""  # the file it came from, relative to the input root
-    line: int | None = None  # 1-based line in a JSONL file
-    meta: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    __slots__ = ("id", "data", "length", "order", "date", "source", "line", "meta")
+
+    def __init__(
+        self,
+        id: str,
+        text: str,
+        order: int = 0,
+        date: str | None = None,
+        source: str = "",
+        line: int | None = None,
+        meta: dict[str, Any] | None = None,
+        *,
+        data: bytes | None = None,
+    ):
+        set_ = object.__setattr__
+        set_(self, "id", id)
+        set_(self, "data", data if data is not None else text.encode("utf-8", "surrogatepass"))
+        set_(self, "length", len(text))  # in characters
+        set_(self, "order", order)
+        set_(self, "date", date)
+        set_(self, "source", source)
+        set_(self, "line", line)
+        set_(self, "meta", {} if meta is None else meta)
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8", "surrogatepass")
+
+    def replace(self, **changes) -> Document:
+        """A copy with some fields changed (``text`` included)."""
+        fields = {k: getattr(self, k) for k in ("id", "order", "date", "source", "line", "meta")}
+        if "text" in changes:
+            return Document(text=changes.pop("text"), **{**fields, **changes})
+        doc = Document.__new__(Document)
+        for k, v in {**fields, "data": self.data, "length": self.length, **changes}.items():
+            object.__setattr__(doc, k, v)
+        return doc
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"Document is immutable: use replace({name}=...)")
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Document):
+            return NotImplemented
+        return (self.id, self.data, self.order, self.date, self.source, self.line) == (other.id, other.data, other.order, other.date, other.source, other.line)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.data, self.order, self.date, self.source, self.line))
+
+    def __repr__(self) -> str:
+        text = self.text
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        return f"Document(id={self.id!r}, text={shown!r}, order={self.order}, date={self.date!r}, source={self.source!r}, line={self.line!r})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ and output paths are relative to it, so two inputs can never write to the same p
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 from collections.abc import Sequence
@@ -241,7 +242,10 @@ def read_source(
         return loaded
     if source.kind == "text":
         date, _ = date_header(text)
-        loaded.documents.append(Document(id=source.rel, text=text, date=date, source=source.rel))
+        # Valid UTF-8 as read is what the document holds: no second encoding.
+        same = codecs.lookup(loaded.encoding).name == "utf-8"
+        payload = data[len(loaded.bom) :] if same else None
+        loaded.documents.append(Document(id=source.rel, text=text, date=date, source=source.rel, data=payload))
         return loaded
     lines = text.split("\n")
     loaded.final_newline = lines[-1] == ""
@@ -323,4 +327,6 @@ def _record(raw: str, where: str, rel: str, line_no: int, text_field: str, id_fi
     date = date[:10] if isinstance(date, str) and len(date) >= 10 and date[4] == "-" and date[7] == "-" else None
     if date is None:
         date, _ = date_header(text)
-    return Document(id=doc_id, text=text, date=date, source=rel, line=line_no, meta={"raw": raw, "record": record})
+    # The raw line is kept to be written back unchanged (the parsed record is not: it
+    # would hold the text a second time); a changed line is parsed again when written.
+    return Document(id=doc_id, text=text, date=date, source=rel, line=line_no, meta={"raw": raw})

@@ -6,6 +6,8 @@ The report holds nothing that changes from run to run on the same input and opti
 
 from __future__ import annotations
 
+import codecs
+import functools
 import json
 import platform
 from collections.abc import Sequence
@@ -72,8 +74,19 @@ class OutputTexts(Sequence):
         """``len(self[i])``, without making the text."""
         spans = self._plan(i)
         if spans is None:
-            return len(self._det.documents[i].text)
+            return self._det.documents[i].length
         return sum(e - s for s, e in spans)
+
+    def changed(self, i: int) -> bool:
+        """Whether document ``i`` loses anything (a removed block is never empty)."""
+        return bool(self._det.removed[i])
+
+    def encoded(self, i: int, encoding: str, errors: str) -> bytes:
+        """``self[i].encode(encoding, errors)``; an unchanged UTF-8 document is not
+        decoded at all."""
+        if not self._det.removed[i] and codecs.lookup(encoding).name == "utf-8":
+            return self._det.documents[i].data
+        return self[i].encode(encoding, errors)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other))
@@ -135,20 +148,21 @@ def build_report(
             "date": doc.date,
             "blocks": len(blocks),
             "removed_blocks": len(removed),
-            "input_chars": len(doc.text),
-            "removed_chars": len(doc.text) - out_len,
+            "input_chars": doc.length,
+            "removed_chars": doc.length - out_len,
             "output_chars": out_len,
             "output": out_path,
         }
         if doc.line is None:
             del row["line"]
         doc_rows.append(row)
-        total_in += len(doc.text)
+        total_in += doc.length
         total_out += out_len
         total_blocks += len(blocks)
         total_removed += len(removed)
     clusters = []
     duplicate_blocks = 0
+    text_of = functools.lru_cache(maxsize=256)(lambda d: docs[d].text)  # a document is decoded once, mostly
     for c in det.clusters:
         duplicate_blocks += len(c.members)
         members = []
@@ -165,7 +179,7 @@ def build_report(
                     "similarity": round(m.similarity, 4),
                     "match": m.match,
                     "action": "kept" if m.match == "canonical" else "removed",
-                    "preview": _preview(doc.text[b.start : b.end]),
+                    "preview": _preview(text_of(m.doc)[b.start : b.end]),
                 }
             )
         clusters.append(

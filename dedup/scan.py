@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import ScanConfig
@@ -61,7 +61,7 @@ def read_corpus(inputs: Sequence[str | os.PathLike], config: ScanConfig) -> tupl
             seen[doc.id] = where
             local += 1
         loaded.offset = len(documents)
-        documents.extend(replace(doc, order=len(documents) + i) for i, doc in enumerate(loaded.documents))
+        documents.extend(doc.replace(order=len(documents) + i) for i, doc in enumerate(loaded.documents))
         loaded_files.append(loaded)
     return root, loaded_files, documents
 

@@ -35,12 +35,19 @@ class SignatureSpill:
 
     def __init__(self, num_perm: int, bands: int, rows: int, dir: str | None = None):
         self.num_perm, self.bands, self.rows_per_band = num_perm, bands, rows
+        self._rows_file = None
+        self._band_files: list = []
+        self._fd: int | None = None
         self._dir = Path(tempfile.mkdtemp(prefix="dedup-signatures-", dir=dir))
-        self._rows_file = open(self._dir / "rows", "wb")
-        self._band_files = [open(self._dir / f"band-{b:03d}", "wb") for b in range(bands)]
+        try:  # an interruption here (Ctrl-C, SIGTERM) must not leave the folder behind
+            self._rows_file = open(self._dir / "rows", "wb")
+            for b in range(bands):
+                self._band_files.append(open(self._dir / f"band-{b:03d}", "wb"))
+        except BaseException:
+            self.close()
+            raise
         self._low_parts: list[np.ndarray] = []
         self._low: np.ndarray | None = None
-        self._fd: int | None = None  # the rows file, opened for reading when first needed
         self.n = 0
 
     # writing -------------------------------------------------------------------
@@ -125,7 +132,7 @@ class SignatureSpill:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-        if not self._rows_file.closed:
+        if self._rows_file is not None and not self._rows_file.closed:
             self._rows_file.close()
         for f in self._band_files:
             if not f.closed:

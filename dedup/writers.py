@@ -55,7 +55,10 @@ def output_files(loaded: Sequence[Loaded], documents: Sequence[Document], output
             continue
         if f.layout is None:  # a text file: one document
             i = f.offset
-            yield rel, f.bom + outputs[i].encode(f.encoding, "surrogatepass" if f.encoding.startswith("utf") else "strict")
+            errors = "surrogatepass" if f.encoding.startswith("utf") else "strict"
+            encoded = getattr(outputs, "encoded", None)  # OutputTexts skips decoding unchanged UTF-8
+            data = encoded(i, f.encoding, errors) if encoded else outputs[i].encode(f.encoding, errors)
+            yield rel, f.bom + data
             continue
         errors = "surrogatepass" if f.encoding.startswith("utf") else "strict"
         newline = "\n".encode(f.encoding)
@@ -70,8 +73,8 @@ def output_files(loaded: Sequence[Loaded], documents: Sequence[Document], output
             i = f.offset + item
             doc = documents[i]
             raw = doc.meta["raw"]
-            out = outputs[i]
-            line = raw if out == doc.text else _replace_field(raw, text_field, out, doc.meta["record"])
+            changed = outputs.changed(i) if hasattr(outputs, "changed") else outputs[i] != doc.text
+            line = _replace_field(raw, text_field, outputs[i]) if changed else raw
             lines.append(line.encode(f.encoding, errors))
         yield rel, f.bom + newline.join(lines) + (newline if f.final_newline and lines else b"")
 
@@ -113,11 +116,11 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _replace_field(line: str, field: str, value: str, record: dict) -> str:
+def _replace_field(line: str, field: str, value: str) -> str:
     """``line`` with only the value of ``field`` replaced: every other character is kept."""
     span = _field_span(line, field)
     if span is None:  # cannot happen for a line json.loads accepted; stay safe
-        record = dict(record)
+        record = json.loads(line)
         record[field] = value
         return json.dumps(record, ensure_ascii=True)
     encoded = json.dumps(value, ensure_ascii=line.isascii() or not _encodable(value))

@@ -292,12 +292,17 @@ def test_signals_leave_no_half_written_output(sig, code, tmp_path):
     for i in range(3000):
         (corpus / f"{i:04d}.txt").write_text(f"{line} {i}\n{PARA}\n" * 20, encoding="utf-8")
     out = tmp_path / "out"
+    scratch = tmp_path / "tmp"  # TMPDIR: the signature spill appears there once detection runs
+    scratch.mkdir()
     proc = subprocess.Popen(
         [sys.executable, "-c", "from dedup.cli import app; app()", "scan", str(corpus), "--out", str(out), "-q"],
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "TMPDIR": str(scratch)},
     )
-    time.sleep(1.5)
+    deadline = time.monotonic() + 60
+    while not any(scratch.iterdir()) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     if proc.returncode == 0:  # finished before the signal: nothing to test on this machine
@@ -305,7 +310,8 @@ def test_signals_leave_no_half_written_output(sig, code, tmp_path):
     assert proc.returncode == code
     assert err.strip().count("\n") == 0 and "Traceback" not in err
     assert not out.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "tmp"]
+    assert list(scratch.iterdir()) == []  # the spill is removed too
 
 
 # --- fuzz: readers and splitter ----------------------------------------------------
