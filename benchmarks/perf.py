@@ -186,10 +186,57 @@ def quality(pred, path: Path) -> dict:
 # Children (each measured run is one of these, in a fresh process)
 # ==========================================================================
 
-def _rss() -> dict:
+def _rss(worker_kb: int = 0) -> dict:
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    child_kb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, worker_kb)
     return {"rss_main_mb": round(self_kb / 1024, 1), "rss_worker_mb": round(child_kb / 1024, 1)}
+
+
+class WorkerPeak:
+    """Peak RSS (VmHWM) of the largest descendant process, sampled from /proc while
+    a run lasts: dedup's workers are children of a forkserver, which RUSAGE_CHILDREN
+    does not see.  Linux only (0 elsewhere)."""
+
+    def __init__(self, every: float = 0.2):
+        import threading
+
+        self.kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+
+    def __enter__(self):
+        if os.path.isdir("/proc"):
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self, every: float) -> None:
+        me = os.getpid()
+        while not self._stop.wait(every):
+            parent = {}
+            for entry in os.listdir("/proc"):
+                if entry.isdigit():
+                    try:
+                        with open(f"/proc/{entry}/stat") as fh:
+                            parent[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+                    except (OSError, IndexError, ValueError):
+                        pass
+            for pid in parent:
+                p, seen = parent.get(pid), 0
+                while p and p != me and seen < 8:
+                    p, seen = parent.get(p), seen + 1
+                if p == me and pid != me:
+                    try:
+                        with open(f"/proc/{pid}/status") as fh:
+                            for line in fh:
+                                if line.startswith("VmHWM:"):
+                                    self.kb = max(self.kb, int(line.split()[1]))
+                    except OSError:
+                        pass
 
 
 def child_dedup(args: dict) -> dict:
@@ -199,10 +246,11 @@ def child_dedup(args: dict) -> dict:
 
     out = Path(tempfile.mkdtemp(prefix="dedup-perf-out-")) / "out"
     try:
-        t0 = time.perf_counter()
-        res = scan([args["corpus"] + "/docs"], out, ScanConfig(jobs=args["jobs"]))
-        wall = time.perf_counter() - t0
-        rss = _rss()
+        with WorkerPeak() as workers:
+            t0 = time.perf_counter()
+            res = scan([args["corpus"] + "/docs"], out, ScanConfig(jobs=args["jobs"]))
+            wall = time.perf_counter() - t0
+        rss = _rss(workers.kb)
     finally:
         shutil.rmtree(out.parent, ignore_errors=True)
         if hasattr(os, "sync"):

@@ -18,7 +18,9 @@ document order and every stage is deterministic.
 
 from __future__ import annotations
 
+import ctypes
 import functools
+import multiprocessing
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -35,7 +37,7 @@ from .lsh import Candidates, candidates
 from .model import Blocks, Document
 from .normalize import normalize, weighted_length
 from .shingle import jaccard, jaccard_many, shingle_hashes, shingle_sets
-from .signatures import signatures, signatures_flat
+from .signatures import permutations, signatures, signatures_flat
 from .spill import SignatureSpill
 from .split import split_rows
 
@@ -89,9 +91,11 @@ class _Batch:
     sigs: np.ndarray  # their signatures, one row each
 
 
-def analyze_batch(texts: Sequence[str | bytes], config: ScanConfig) -> _Batch:
+def analyze_batch(texts: Sequence[str | bytes], config: ScanConfig, perms: tuple[np.ndarray, np.ndarray] | None = None) -> _Batch:
     """Split, normalize, key, shingle and sign a batch of documents (pure); texts may
-    come as UTF-8 (:attr:`Document.data`: half the size to send to a worker)."""
+    come as UTF-8 (:attr:`Document.data`: half the size to send to a worker).
+    ``perms``: the MinHash permutations (:func:`dedup.signatures.permutations`), so
+    that a worker need not import datasketch to make them."""
     hasher = xxhash.xxh3_128_intdigest
     min_chars = config.min_chars
     all_rows: list[tuple[int, int, int, int, int]] = []
@@ -119,7 +123,7 @@ def analyze_batch(texts: Sequence[str | bytes], config: ScanConfig) -> _Batch:
     if config.minhash_engine == "numpy" and config.scheme != "legacy":
         # Flat hashes straight into the signatures: no per-text sorted set is made.
         flat, sizes = shingle_hashes(norms, config.shingle, config.ngram)
-        sigs = signatures_flat(flat, sizes, config.num_perm, config.seed, config.scheme)
+        sigs = signatures_flat(flat, sizes, config.num_perm, config.seed, config.scheme, perms)
     else:
         sigs = signatures(shingle_sets(norms, config.shingle, config.ngram), config.num_perm, config.seed, config.scheme, config.minhash_engine)
     return _Batch(
@@ -144,6 +148,37 @@ def _batches(documents: Sequence[Document], max_chars: int = 1 << 19, max_docs: 
     if cur:
         out.append(cur)
     return out
+
+
+def _worker_context():
+    """Workers start from a small server process (``forkserver``, which has imported
+    this module already), not as forks of this one: a fork would carry the whole
+    corpus along, counted again in every worker's memory.  ``spawn`` where there is
+    no forkserver (Windows)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])  # imported once by the server, not by every worker
+    return ctx
+
+
+def release_memory() -> None:
+    """Give freed memory back to the system (glibc keeps freed heap pages: after the
+    analysis of a large corpus, hundreds of MB).  Does nothing elsewhere."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+def _find_malloc_trim():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        return None
+
+
+_malloc_trim = _find_malloc_trim()
 
 
 def _policy_primary(config: ScanConfig, documents: Sequence[Document], rows: np.ndarray, flat_doc: np.ndarray) -> np.ndarray | None:
@@ -186,13 +221,14 @@ def _detect(documents: Sequence[Document], config: ScanConfig, sig: SignatureSpi
     row_parts: list[np.ndarray] = []
     node_parts: list[np.ndarray] = []
     results: Iterable[_Batch]
-    executor = ProcessPoolExecutor(max_workers=config.jobs) if config.jobs > 1 and len(batches) > 1 else None
+    executor = ProcessPoolExecutor(max_workers=config.jobs, mp_context=_worker_context()) if config.jobs > 1 and len(batches) > 1 else None
     try:
         texts = ([documents[i].data for i in batch] for batch in batches)
+        perms = permutations(config.num_perm, config.seed, config.scheme) if config.scheme != "legacy" else None
         if executor is None:
-            results = (analyze_batch(t, config) for t in texts)
+            results = (analyze_batch(t, config, perms) for t in texts)
         else:
-            results = executor.map(analyze_batch, texts, [config] * len(batches))
+            results = executor.map(analyze_batch, texts, [config] * len(batches), [perms] * len(batches))
         with bar(len(documents), "analyze", "doc") as pbar:
             for batch, res in zip(batches, results):
                 slot_node = np.empty(len(res.new_keys), dtype=np.int64)
@@ -220,6 +256,7 @@ def _detect(documents: Sequence[Document], config: ScanConfig, sig: SignatureSpi
     rows = np.concatenate(row_parts) if row_parts else np.zeros((0, 5), dtype=np.int64)
     block_node = np.concatenate(node_parts) if node_parts else np.zeros(0, dtype=np.int64)
     del count_parts, row_parts, node_parts
+    release_memory()
     doc_ptr = np.concatenate(([0], np.cumsum(counts)))
     flat_doc = np.repeat(np.arange(len(documents), dtype=np.int64), counts)
     block_index = np.arange(len(rows), dtype=np.int64) - doc_ptr[flat_doc]
@@ -256,6 +293,7 @@ def _detect(documents: Sequence[Document], config: ScanConfig, sig: SignatureSpi
     with bar(bands, "candidates", "band") as pbar:
         cands = candidates(sig, bands, rows_per_band, pbar.update, minimum=cutoff) if n_nodes > 1 else Candidates.from_pairs(n_nodes, [])
     low = sig.low  # most estimates need only a quarter of the signature bytes
+    release_memory()
     timings["lsh"] = time.perf_counter() - t1
 
     # 4. verify and cluster.  Shingle sets are not kept from the analysis (they would
@@ -265,7 +303,7 @@ def _detect(documents: Sequence[Document], config: ScanConfig, sig: SignatureSpi
     shingle_cache: dict[int, np.ndarray] = {}
     threshold = config.threshold
 
-    text_of_doc = functools.lru_cache(maxsize=64)(lambda d: documents[d].text)  # nodes come in reading order, mostly
+    text_of_doc = functools.lru_cache(maxsize=1024)(lambda d: documents[d].text)  # each document decoded once, mostly
 
     def text_of(node: int) -> str:
         f = int(by_node[node_ptr[node]])

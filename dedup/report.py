@@ -7,7 +7,6 @@ The report holds nothing that changes from run to run on the same input and opti
 from __future__ import annotations
 
 import codecs
-import functools
 import json
 import platform
 from collections.abc import Sequence
@@ -124,6 +123,23 @@ def parameters(config: ScanConfig, inputs: list[str] | None = None) -> dict:
     return params
 
 
+def _previews(det: Detection) -> dict[tuple[int, int], str]:
+    """The preview of every cluster member, keyed by (document, block): made in
+    document order, so that each document's text is decoded once."""
+    wanted: dict[int, list[int]] = {}
+    for c in det.clusters:
+        for m in c.members:
+            wanted.setdefault(m.doc, []).append(m.block)
+    out: dict[tuple[int, int], str] = {}
+    for d in sorted(wanted):
+        text = det.documents[d].text
+        rows = det.blocks[d].rows
+        for b in wanted[d]:
+            start, end = rows[b, 0:2].tolist()
+            out[d, b] = _preview(text[start:end])
+    return out
+
+
 def build_report(
     det: Detection,
     config: ScanConfig,
@@ -162,7 +178,7 @@ def build_report(
         total_removed += len(removed)
     clusters = []
     duplicate_blocks = 0
-    text_of = functools.lru_cache(maxsize=256)(lambda d: docs[d].text)  # a document is decoded once, mostly
+    previews = _previews(det)
     for c in det.clusters:
         duplicate_blocks += len(c.members)
         members = []
@@ -179,7 +195,7 @@ def build_report(
                     "similarity": round(m.similarity, 4),
                     "match": m.match,
                     "action": "kept" if m.match == "canonical" else "removed",
-                    "preview": _preview(text_of(m.doc)[b.start : b.end]),
+                    "preview": previews[m.doc, m.block],
                 }
             )
         clusters.append(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import ScanConfig
-from .detect import Detection, detect
+from .detect import Detection, detect, release_memory
 from .errors import InputError, UsageError
 from .model import Document
 from .readers import Loaded, discover, read_source, shown
@@ -88,6 +88,7 @@ def scan(
         raise UsageError(f"the input {clash[0]} would be written over by the report in --out: rename or move it")
     timings["read"] = time.perf_counter() - t0
     det = detect(documents, config, progress=progress)
+    release_memory()
     timings.update(det.timings)
     outputs = output_texts(det)
     out_paths = [None if dry_run or out_path is None else doc.source for doc in documents]

@@ -16,12 +16,12 @@ take 32-bit input hashes (the high half of ours); ``affine64`` takes all 64 bits
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
-from datasketch import MinHash
 
-__all__ = ["signatures", "signatures_numpy", "signatures_flat", "SCHEMES", "ENGINES"]
+__all__ = ["signatures", "signatures_numpy", "signatures_flat", "permutations", "SCHEMES", "ENGINES"]
 
 SCHEMES = ("affine32", "affine64", "legacy")
 ENGINES = ("datasketch", "numpy")
@@ -29,20 +29,29 @@ CHUNK = 1 << 16  # shingles per update_batch call for huge sets
 RUN = 1 << 18  # values the numpy engine permutes per call (long runs amortize call overhead)
 
 
-try:  # datasketch's own pre-mix (the MurmurHash3 finalizer), so values match bit for bit
-    from datasketch.minhash import _fmix
-except ImportError:  # pragma: no cover - a later datasketch 2.x moved it: same constants
+def _fmix(hv, width):
+    """datasketch's pre-mix (the MurmurHash3 finalizer), bit for bit (a test compares
+    it with datasketch's own); defined here so that workers need not import
+    datasketch, which takes most of a second (it imports scipy)."""
+    if width == 32:
+        c = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+    else:
+        c = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(33), np.uint64(0xC4CEB9FE1A85EC53), np.uint64(33))
+    hv = hv ^ (hv >> c[0])
+    hv = hv * c[1]
+    hv = hv ^ (hv >> c[2])
+    hv = hv * c[3]
+    return hv ^ (hv >> c[4])
 
-    def _fmix(hv, width):
-        if width == 32:
-            c = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
-        else:
-            c = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(33), np.uint64(0xC4CEB9FE1A85EC53), np.uint64(33))
-        hv = hv ^ (hv >> c[0])
-        hv = hv * c[1]
-        hv = hv ^ (hv >> c[2])
-        hv = hv * c[3]
-        return hv ^ (hv >> c[4])
+
+@functools.lru_cache(maxsize=8)
+def permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's permutation parameters ``(a, b)`` for these settings (read from a
+    ``MinHash``; computed once per process, and handed to workers)."""
+    from datasketch import MinHash
+
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=scheme).permutations
+    return a, b
 
 
 def _identity(value):
@@ -60,6 +69,8 @@ def signatures(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme:
         raise ValueError(f"unknown MinHash engine {engine!r}: choose one of {', '.join(ENGINES)}")
     if scheme not in SCHEMES:
         raise ValueError(f"unknown MinHash scheme {scheme!r}: choose one of {', '.join(SCHEMES)}")
+    from datasketch import MinHash
+
     dtype = np.uint64 if scheme in ("affine64", "legacy") else np.uint32
     out = np.empty((len(shingles), num_perm), dtype=dtype)
     if not len(shingles):
@@ -94,7 +105,7 @@ def signatures_numpy(shingles: Sequence[np.ndarray], num_perm: int, seed: int, s
     return signatures_flat(flat, sizes, num_perm, seed, scheme)
 
 
-def signatures_flat(flat: np.ndarray, counts: np.ndarray, num_perm: int, seed: int, scheme: str) -> np.ndarray:
+def signatures_flat(flat: np.ndarray, counts: np.ndarray, num_perm: int, seed: int, scheme: str, perms: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """MinHash signatures of sets given flat: set ``i`` is the ``counts[i]`` values of
     ``flat`` after those of the sets before it (repeated values are harmless: a minimum
     does not see them).  Same values as datasketch, bit for bit; affine schemes only.
@@ -104,8 +115,7 @@ def signatures_flat(flat: np.ndarray, counts: np.ndarray, num_perm: int, seed: i
     3x faster than a values × permutations matrix per set."""
     if scheme not in ("affine32", "affine64"):
         raise ValueError("the numpy engine supports the affine32 and affine64 schemes")
-    template = MinHash(num_perm=num_perm, seed=seed, scheme=scheme)
-    a, b = template.permutations
+    a, b = perms if perms is not None else permutations(num_perm, seed, scheme)
     width = 32 if scheme == "affine32" else 64
     dtype = np.uint32 if width == 32 else np.uint64
     n = len(counts)
