@@ -47,6 +47,8 @@ __all__ = ["Member", "Cluster", "Detection", "detect", "analyze_batch", "ESTIMAT
 #: without the exact check (a pair at the threshold 0.65 falls that low with probability
 #: 7e-6 at 192 permutations: 4.4 standard deviations); nothing is ever accepted on an estimate.
 ESTIMATE_MARGIN = 0.15
+SHINGLE_AHEAD = 512  # nodes shingled at once during verification
+SHINGLE_CACHE = 32768  # shingle sets kept for verification (about 10 KB each at most)
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,13 +318,38 @@ def _detect(documents: Sequence[Document], config: ScanConfig, sig: SignatureSpi
             sh = shingle_cache[node] = shingle_sets([text_of(node)], config.shingle, config.ngram)[0]
         return sh
 
+    # Shingling one center's candidates at a time costs more in call overhead than in
+    # work, so the nodes of explicit pairs are shingled ahead, a few hundred at once, in
+    # the order the clustering first needs them (a pair is met when its better-ranked
+    # side is visited).  The cache is bounded: the oldest entries go first.
+    ahead: list[int] = []
+    if len(cands.pairs):
+        first_met = np.minimum(rank[cands.pairs[:, 0]], rank[cands.pairs[:, 1]])
+        need = np.full(n_nodes, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(need, cands.pairs[:, 0], first_met)
+        np.minimum.at(need, cands.pairs[:, 1], first_met)
+        paired = np.unique(cands.pairs)
+        ahead = paired[np.argsort(need[paired], kind="stable")].tolist()
+    ahead_at = 0
+
     def similarity_many(center: int, others: np.ndarray) -> np.ndarray:
+        nonlocal ahead_at
         missing = [n for n in [center, *others.tolist()] if n not in shingle_cache]
-        for node, sh in zip(missing, shingle_sets([text_of(n) for n in missing], config.shingle, config.ngram)):
-            shingle_cache[node] = sh
-        sims = jaccard_many(shingle_cache.pop(center), [shingle_cache[o] for o in others.tolist()])
-        for node in others[sims >= threshold].tolist():  # they join the center's cluster
+        if missing:
+            wanted = set(missing)
+            while len(missing) < SHINGLE_AHEAD and ahead_at < len(ahead):
+                node = ahead[ahead_at]
+                ahead_at += 1
+                if node not in shingle_cache and node not in wanted:
+                    missing.append(node)
+            for node, sh in zip(missing, shingle_sets([text_of(n) for n in missing], config.shingle, config.ngram)):
+                shingle_cache[node] = sh
+        sims = jaccard_many(shingle_cache[center], [shingle_cache[o] for o in others.tolist()])
+        del shingle_cache[center]  # a center is never compared again
+        for node in others[sims >= threshold].tolist():  # nor are the nodes that join it
             del shingle_cache[node]
+        while len(shingle_cache) > SHINGLE_CACHE:
+            del shingle_cache[next(iter(shingle_cache))]
         return sims
 
     n_perm = sig.shape[1]
