@@ -300,8 +300,8 @@ def _detect(documents: Sequence[Document], config: ScanConfig, sig: SignatureSpi
 
     # 4. verify and cluster.  Shingle sets are not kept from the analysis (they would
     # dominate memory): the nodes that meet a plausible candidate are shingled again
-    # from their text when first needed, a center's candidates in one batch, and
-    # forgotten once they belong to a cluster (they are never compared again).
+    # from their text (see similarity_many below), and forgotten once they belong to a
+    # cluster (they are never compared again).
     shingle_cache: dict[int, np.ndarray] = {}
     threshold = config.threshold
 
