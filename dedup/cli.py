@@ -16,16 +16,15 @@ import typer
 
 from . import __version__
 from .config import ScanConfig
-from .errors import EXIT_INTERRUPTED, EXIT_TERMINATED, DedupError, Terminated, UsageError
+from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, DedupError, Terminated, UsageError
 from .settings import CHECK_KEYS, SCAN_KEYS, load_settings, merge
 
 EXIT_LIMIT = 1
-EXIT_INTERNAL = 3
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success (check: every limit holds); 1 check: a limit is broken; "
     "2 bad option or bad input (one line on stderr naming the file, nothing written); "
-    "3 internal error (please report it; --debug shows the traceback); "
+    "3 internal error (please report it; --debug shows the traceback) or a worker process died; "
     "4 the output could not be written (disk full, permissions; nothing half-written is left); "
     "130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )

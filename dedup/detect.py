@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +34,7 @@ from tqdm import tqdm
 
 from .cluster import star_clusters
 from .config import ScanConfig
+from .errors import WorkerError
 from .lsh import Candidates, candidates
 from .model import Blocks, Document
 from .normalize import normalize, weighted_length
@@ -249,6 +251,12 @@ def _detect(documents: Sequence[Document], config: ScanConfig, sig: SignatureSpi
                 count_parts.append(res.counts)
                 row_parts.append(res.rows)
                 pbar.update(len(batch))
+    except BrokenProcessPool as exc:
+        raise WorkerError(
+            "a worker process died: the system may have killed it for memory, or a script calls dedup with "
+            "jobs > 1 outside `if __name__ == \"__main__\":` (workers import the main script; see README); "
+            "jobs 1 runs without workers"
+        ) from exc
     finally:
         if executor is not None:
             executor.shutdown()

@@ -17,6 +17,7 @@ __all__ = [
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # bad option or bad input: nothing was written
+EXIT_INTERNAL = 3  # a bug, or a worker process died: nothing was written
 EXIT_OUTPUT = 4  # the output could not be written (disk full, permissions): nothing was left half-written
 EXIT_INTERRUPTED = 130  # Ctrl-C
 EXIT_TERMINATED = 143  # SIGTERM
@@ -40,6 +41,12 @@ class OutputError(DedupError):
     """The output folder could not be written; the partial output was removed."""
 
     exit_code = EXIT_OUTPUT
+
+
+class WorkerError(DedupError):
+    """A worker process died (exit code of an internal error: nothing was written)."""
+
+    exit_code = EXIT_INTERNAL
 
 
 class Terminated(BaseException):

@@ -411,3 +411,26 @@ def test_baseline_to_a_missing_folder_and_unwritable_step_summary(tmp_path, monk
     r = dedup("check", "in", "--format", "github")
     assert r.exit_code == 1  # the verdict, not an internal error
     assert "::error file=" in r.output and "warning: cannot write GITHUB_STEP_SUMMARY" in r.output
+
+
+def test_a_script_without_main_guard_gets_a_clear_error(tmp_path):
+    # Workers start from a forkserver and import the main script: a script that calls
+    # scan with jobs > 1 at top level makes them fail.  The caller gets one clear
+    # error that says why, not a bare BrokenProcessPool.
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    for i in range(2100):  # more than one batch, so that workers are used
+        (corpus / f"{i:04d}.txt").write_text(f"{PARA} {i}\n", encoding="utf-8")
+    script = tmp_path / "noguard.py"
+    script.write_text(
+        "from dedup import ScanConfig, scan\n"
+        "from dedup.errors import WorkerError\n"
+        "try:\n"
+        f"    scan([{str(corpus)!r}], None, ScanConfig(jobs=2))\n"
+        "except WorkerError as exc:\n"
+        "    print('CAUGHT', exc)\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    caught = [line for line in proc.stdout.splitlines() if line.startswith("CAUGHT")]
+    assert caught and "a worker process died" in caught[0] and "__main__" in caught[0]
