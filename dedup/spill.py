@@ -124,10 +124,6 @@ class SignatureSpill:
         out = np.frombuffer(buf, dtype=np.uint32).reshape(len(rows), self.num_perm)[where.ravel()]
         return out.reshape(idx.shape + (self.num_perm,))
 
-    def __array__(self, dtype=None, copy=None):
-        out = self[:]
-        return out if dtype is None else out.astype(dtype)
-
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
