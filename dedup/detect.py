@@ -320,12 +320,6 @@ def _detect(documents: Sequence[Document], config: ScanConfig, sig: SignatureSpi
         start, end = rows[f, 0:2].tolist()
         return normalize(text_of_doc(int(flat_doc[f]))[start:end])
 
-    def shingles_of(node: int) -> np.ndarray:
-        sh = shingle_cache.get(node)
-        if sh is None:
-            sh = shingle_cache[node] = shingle_sets([text_of(node)], config.shingle, config.ngram)[0]
-        return sh
-
     # Shingling one center's candidates at a time costs more in call overhead than in
     # work, so the nodes of explicit pairs are shingled ahead, a few hundred at once, in
     # the order the clustering first needs them (a pair is met when its better-ranked
@@ -379,7 +373,7 @@ def _detect(documents: Sequence[Document], config: ScanConfig, sig: SignatureSpi
             n_nodes,
             rank,
             cands,
-            lambda a, b: jaccard(shingles_of(a), shingles_of(b)),
+            lambda a, b: jaccard(*shingle_sets([text_of(a), text_of(b)], config.shingle, config.ngram)),  # pairwise form; similarity_many does the work
             config.threshold,
             multi,
             pbar.update,

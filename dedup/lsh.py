@@ -112,21 +112,6 @@ def _ramp(sizes: np.ndarray) -> np.ndarray:
     return np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
 
 
-def buckets(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], None] | None = None) -> Iterator[np.ndarray]:
-    """Yield, band by band, the arrays of row indices that share a bucket (size >= 2),
-    each sorted ascending.  ``on_band`` is called after each band (progress)."""
-    if len(sig) < 2:
-        return
-    for band in range(bands):
-        if band and on_band is not None:
-            on_band()
-        for order, starts, sizes in _band_groups(_band_values(sig, band, rows)):
-            for s, z in zip(starts.tolist(), sizes.tolist()):
-                yield order[s : s + z]
-    if on_band is not None:
-        on_band()
-
-
 def candidate_pairs(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[], None] | None = None) -> np.ndarray:
     """Return the distinct candidate pairs ``(i, j)``, ``i < j``, as an ``(m, 2)``
     array sorted lexicographically (every bucket expanded, however large)."""
@@ -287,16 +272,12 @@ def candidates(
                     rejected += _screen(sig, low, pairs, band, rows, need, decided)
     if on_band is not None and n > 1:
         on_band()
-    if need is not None:
+    if need is not None:  # distinct already
         codes = np.sort(np.array([c for c, ok in decided.items() if ok], dtype=np.int64))
-        pairs = np.stack((codes // n, codes % n), axis=1)
-    elif kept:
-        codes = np.concatenate([p[:, 0] * n + p[:, 1] for p in kept])
-        codes.sort()
-        codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
-        pairs = np.stack((codes // n, codes % n), axis=1)
-    else:
-        pairs = np.empty((0, 2), dtype=np.int64)
+    else:  # a pair shared by several bands comes once per band
+        codes = np.sort(np.concatenate([p[:, 0] * n + p[:, 1] for p in kept])) if kept else np.empty(0, dtype=np.int64)
+        codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
+    pairs = np.stack((codes // n, codes % n), axis=1)
     if groups:
         owner = np.concatenate([np.full(len(g), k, dtype=np.int64) for k, g in enumerate(groups)])
         node = np.concatenate(groups)

@@ -83,7 +83,7 @@ class OutputTexts(Sequence):
     def encoded(self, i: int, encoding: str, errors: str) -> bytes:
         """``self[i].encode(encoding, errors)``; an unchanged UTF-8 document is not
         decoded at all."""
-        if not self._det.removed[i] and codecs.lookup(encoding).name == "utf-8":
+        if not self.changed(i) and codecs.lookup(encoding).name == "utf-8":
             return self._det.documents[i].data
         return self[i].encode(encoding, errors)
 

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .lsh import low_bytes
+
 __all__ = ["SignatureSpill"]
 
 
@@ -63,7 +65,7 @@ class SignatureSpill:
         r = self.rows_per_band
         for b, f in enumerate(self._band_files):
             f.write(np.ascontiguousarray(sigs[:, b * r : (b + 1) * r]).tobytes())
-        self._low_parts.append(sigs.astype(np.uint8))
+        self._low_parts.append(low_bytes(sigs))
         self.n += len(sigs)
 
     def _finish(self) -> None:

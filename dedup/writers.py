@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from .errors import OutputError, UsageError
 from .model import Document
 from .readers import Loaded
+from .report import OutputTexts
 
 __all__ = ["check_out_dir", "output_files", "TreeWriter"]
 
@@ -43,7 +44,7 @@ def check_out_dir(out: Path, inputs: Sequence[Path]) -> None:
             raise UsageError(f"--out {out} is not empty and holds no earlier dedup output: choose an empty or new folder")
 
 
-def output_files(loaded: Sequence[Loaded], documents: Sequence[Document], outputs: Sequence[str], text_field: str) -> Iterable[tuple[str, bytes]]:
+def output_files(loaded: Sequence[Loaded], documents: Sequence[Document], outputs: OutputTexts, text_field: str) -> Iterable[tuple[str, bytes]]:
     """Yield ``(relative path, content)`` of every output file, in input order.  Each
     file is written back in the encoding (and with the BOM) it came in."""
     for f in loaded:
@@ -56,9 +57,7 @@ def output_files(loaded: Sequence[Loaded], documents: Sequence[Document], output
         if f.layout is None:  # a text file: one document
             i = f.offset
             errors = "surrogatepass" if f.encoding.startswith("utf") else "strict"
-            encoded = getattr(outputs, "encoded", None)  # OutputTexts skips decoding unchanged UTF-8
-            data = encoded(i, f.encoding, errors) if encoded else outputs[i].encode(f.encoding, errors)
-            yield rel, f.bom + data
+            yield rel, f.bom + outputs.encoded(i, f.encoding, errors)
             continue
         errors = "surrogatepass" if f.encoding.startswith("utf") else "strict"
         newline = "\n".encode(f.encoding)
@@ -73,8 +72,7 @@ def output_files(loaded: Sequence[Loaded], documents: Sequence[Document], output
             i = f.offset + item
             doc = documents[i]
             raw = doc.meta["raw"]
-            changed = outputs.changed(i) if hasattr(outputs, "changed") else outputs[i] != doc.text
-            line = _replace_field(raw, text_field, outputs[i]) if changed else raw
+            line = _replace_field(raw, text_field, outputs[i]) if outputs.changed(i) else raw
             lines.append(line.encode(f.encoding, errors))
         yield rel, f.bom + newline.join(lines) + (newline if f.final_newline and lines else b"")
 
