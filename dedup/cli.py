@@ -169,6 +169,10 @@ def _summary(result, dry_run: bool) -> str:
         f"characters       {s['input_chars']:>10,}   in, {s['removed_chars']:,} removed ({s['removed_char_ratio']:.1%}), {s['output_chars']:,} out",
         f"time             {t:>10.2f} s",
     ]
+    if s["skipped"]:  # --on-error skip passed bad input through: say so, not only in the report
+        first = result.report["skipped"][0]
+        more = f"; {s['skipped'] - 1} more in report.json" if s["skipped"] > 1 else ""
+        lines.insert(5, f"skipped          {s['skipped']:>10,}   bad files or records copied unchanged ({first['where']}: {first['reason']}{more})")
     if result.out is not None:
         what = "reports only (--dry-run)" if dry_run else "deduplicated texts and reports"
         lines.append(f"written to       {result.out}/  ({what}: see {result.out}/report.md)")

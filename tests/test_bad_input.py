@@ -100,6 +100,10 @@ def test_on_error_skip_passes_bad_files_through_and_reports_them(tmp_path):
     assert report["skipped"] == [{"where": "c.txt", "reason": report["skipped"][0]["reason"], "chars": len(bad) + 1}]
     assert "UTF-8" in report["skipped"][0]["reason"]
     assert report["summary"]["skipped"] == 1 and report["summary"]["skipped_chars"] == len(bad) + 1
+    # The summary on the terminal says so too, naming the file and why.
+    shown = dedup("scan", corpus, "--out", tmp_path / "out2", "--on-error", "skip").output
+    skipped = [line for line in shown.splitlines() if line.startswith("skipped")]
+    assert len(skipped) == 1 and "c.txt" in skipped[0] and "UTF-8" in skipped[0]
 
 
 # --- not text ----------------------------------------------------------------------
