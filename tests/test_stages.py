@@ -888,6 +888,36 @@ def test_numpy_engine_gives_datasketch_signatures_bit_for_bit(texts, scheme, see
         S.RUN = old
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(["affine32", "affine64", "legacy"]), st.integers(0, 2**32 - 1), st.integers(1, 300))
+def test_permutations_are_datasketchs_own(scheme, seed, num_perm):
+    # The affine permutations are drawn without importing datasketch (scipy makes that
+    # import cost most of a second); they must be the very parameters a MinHash uses.
+    from datasketch import MinHash
+
+    from dedup.signatures import permutations
+
+    a, b = permutations(num_perm, seed, scheme)
+    want_a, want_b = MinHash(num_perm=num_perm, seed=seed, scheme=scheme).permutations
+    assert a.dtype == want_a.dtype and np.array_equal(a, want_a) and np.array_equal(b, want_b)
+
+
+def test_a_scan_does_not_import_datasketch(tmp_path):
+    # Startup time: the default engine needs nothing from datasketch at run time.
+    import subprocess
+    import sys
+
+    from conftest import SEEDS
+
+    code = (
+        "import sys; from dedup import scan, ScanConfig; "
+        f"scan([{str(SEEDS)!r}], {str(tmp_path / 'out')!r}, ScanConfig()); "
+        "print('datasketch' in sys.modules, 'scipy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.text(alphabet="abcdefİı ", max_size=120), min_size=1, max_size=20),
