@@ -65,13 +65,14 @@ def _band_keys(values: np.ndarray) -> np.ndarray:
     return key
 
 
-def _band_groups(values: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The buckets of one band (its ``(n, rows)`` values), as ``(order, starts, sizes)``:
-    bucket ``k`` holds ``order[starts[k] : starts[k] + sizes[k]]`` (ascending), sizes >= 2
-    only.  A 64-bit key collision would merge two buckets: such a bucket is split by its
-    real rows."""
+def _band_groups(values: np.ndarray, keys: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The buckets of one band (its ``(n, rows)`` values; ``keys``: their
+    :func:`_band_keys`, if made already), as ``(order, starts, sizes)``: bucket ``k``
+    holds ``order[starts[k] : starts[k] + sizes[k]]`` (ascending), sizes >= 2 only.  A
+    64-bit key collision would merge two buckets: such a bucket is split by its real
+    rows."""
     n = len(values)
-    keys = _band_keys(values)
+    keys = _band_keys(values) if keys is None else keys
     # Sort (key, row) packed into one uint64: the key's high bits above the row number.
     # A plain sort of uint64 is several times faster than a stable argsort, and members
     # of a bucket come out ascending.  The fewer key bits make collisions likelier; a
@@ -119,10 +120,17 @@ def candidate_pairs(sig: np.ndarray, bands: int, rows: int, on_band: Callable[[]
     return c.pairs
 
 
-#: Buckets up to this size become explicit pairs; larger ones (a family of many near
-#: copies, a boilerplate variant in every document) stay groups, so their cost is
-#: linear in their size, not quadratic.
+#: Buckets up to this size become explicit pairs.  A larger bucket stays a group (the
+#: clustering takes it in time linear in its size: a family of near copies joins its
+#: first center) when it is *dense*, at least 1/4 of its members plausible with its
+#: first one, or larger than MAX_SCREENED_BUCKET.  A sparse one (unrelated short
+#: texts that share a common phrase: they grow with the corpus) is expanded into pairs
+#: and screened by estimate like any small bucket, each member's low bytes read once:
+#: a group's members would be estimated again by every one of them that becomes a
+#: center, a cost that grows with the square of the corpus.
 MAX_PAIR_BUCKET = 32
+MAX_SCREENED_BUCKET = 1024
+DENSE_SHARE = 0.25
 
 
 @dataclass
@@ -177,47 +185,83 @@ class Candidates:
         return self.groups[gs[0]] if len(gs) == 1 else np.concatenate([self.groups[g] for g in gs])
 
 
-def _screen(sig, low: np.ndarray, pairs: np.ndarray, band: int, rows: int, need: int, decided: dict[int, bool]) -> int:
+def _count_true(eq: np.ndarray) -> np.ndarray:
+    """``np.count_nonzero(eq, axis=1)`` for a C-contiguous boolean matrix, about 5x
+    faster: bytes of 0/1 are added eight at a time as 64-bit words (no lane exceeds
+    255 while a row has at most 255 columns), then the eight lanes are folded."""
+    if eq.shape[1] % 8 or eq.shape[1] > 255 or not eq.flags.c_contiguous:
+        return np.count_nonzero(eq, axis=1)
+    lanes = eq.view(np.uint64).sum(axis=1, dtype=np.uint64)
+    return (lanes * np.uint64(0x0101010101010101)) >> np.uint64(56)
+
+
+def _screen(sig, eq: np.ndarray, earlier: np.ndarray | None, pairs: np.ndarray, band: int, rows: int, need: int, decided: dict[int, bool], n: int) -> int:
     """Screen pairs that share ``band`` by their MinHash estimate (at least ``need``
-    equal values to keep the pair).  Pairs that may pass end up in ``decided`` (pair
-    code ``i * n + j`` -> kept), the rest are dropped; returns how many pairs were
-    dropped for the first time.  A dropped pair is counted in the first band it
-    shares, so pairs that fail need not be remembered: they are the vast majority.
+    equal values to keep the pair); ``eq[k]`` says which low bytes of pair ``k`` are
+    equal, ``earlier[k]`` whether the two may share an earlier band (their band tags,
+    one byte of each earlier band's key, are equal in some earlier band).  Pairs that may pass end up in ``decided`` (pair code
+    ``i * n + j`` -> kept), the rest are dropped; returns how many pairs were dropped
+    for the first time.  A dropped pair is counted in the first band it shares, so
+    pairs that fail need not be remembered: they are the vast majority.
 
     The low bytes decide most of it: a count of equal low bytes below ``need`` means a
     count of equal values below it too, and an earlier band whose low bytes differ was
     not shared.  Full values are read only to settle the rest, once per pair."""
-    n_cols = low.shape[1]
+    n_cols = eq.shape[1]
     width = band * rows
 
-    def shared_earlier(full: np.ndarray) -> np.ndarray:
+    def shared_earlier(equal: np.ndarray) -> np.ndarray:
         if not band:
-            return np.zeros(len(full), dtype=bool)
-        return (full[:, 0, :width] == full[:, 1, :width]).reshape(len(full), band, rows).all(axis=2).any(axis=1)
+            return np.zeros(len(equal), dtype=bool)
+        return equal[:, :width].reshape(len(equal), band, rows).all(axis=2).any(axis=1)
 
-    def full_values(at: np.ndarray) -> np.ndarray:
-        return sig[pairs[at].ravel()].reshape(len(at), 2, n_cols)
+    def full_equal(at: np.ndarray) -> np.ndarray:
+        full = sig[pairs[at].ravel()].reshape(len(at), 2, n_cols)
+        return full[:, 0] == full[:, 1]
 
-    eq = low[pairs[:, 0]] == low[pairs[:, 1]]
-    maybe = np.count_nonzero(eq, axis=1) >= need
+    maybe = _count_true(eq) >= need
     dropped = 0
     at = np.flatnonzero(maybe)
     if len(at):  # plausible on the low bytes: decide on the full values, once
-        codes = (pairs[at, 0] * len(low) + pairs[at, 1]).tolist()
+        codes = (pairs[at, 0] * n + pairs[at, 1]).tolist()
         fresh = [k for k, c in enumerate(codes) if c not in decided]
         if fresh:
-            full = full_values(at[fresh])
-            passed = np.count_nonzero(full[:, 0] == full[:, 1], axis=1) >= need
+            equal = full_equal(at[fresh])
+            passed = np.count_nonzero(equal, axis=1) >= need
             for k, ok in zip(fresh, passed.tolist()):
                 decided[codes[k]] = ok
-            dropped += int(np.count_nonzero(~passed & ~shared_earlier(full)))
-    at = np.flatnonzero(~maybe)
-    dropped += len(at)
-    if band and len(at):  # dropped on the low bytes: not counted again if an earlier band was shared
-        check = at[eq[at, :width].reshape(len(at), band, rows).all(axis=2).any(axis=1)]
+            dropped += int(np.count_nonzero(~passed & ~shared_earlier(equal)))
+    dropped += len(eq) - len(at)
+    if band:  # dropped on the low bytes: not counted again if an earlier band was shared
+        check = np.flatnonzero(~maybe & earlier)
+        check = check[shared_earlier(eq[check])]
         if len(check):
-            dropped -= int(np.count_nonzero(shared_earlier(full_values(check))))
+            dropped -= int(np.count_nonzero(shared_earlier(full_equal(check))))
     return dropped
+
+
+def _bucket_pieces(order: np.ndarray, at: np.ndarray, z: int, chunk: int, triu: dict) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The buckets of size ``z`` starting at ``at`` (positions in ``order``), in
+    pieces of about ``chunk`` pairs: ``(members, i, j)``, where ``members`` is a
+    ``(buckets, z)`` array of nodes and the pieces' pairs are ``members[:, i]`` with
+    ``members[:, j]`` (``i < j``).  Small buckets come many at a time; a bucket with
+    more than ``chunk`` pairs comes alone, its pairs in slices."""
+    if z in triu:
+        i, j = triu[z]
+    else:
+        i, j = np.triu_indices(z, k=1)
+        if z <= 64:
+            triu[z] = i, j
+    ramp = np.arange(z)
+    if len(i) <= chunk:
+        step = max(1, chunk // len(i))
+        for k in range(0, len(at), step):
+            yield order[at[k : k + step, None] + ramp], i, j
+        return
+    for s0 in at.tolist():
+        members = order[s0 : s0 + z][None, :]
+        for p0 in range(0, len(i), chunk):
+            yield members, i[p0 : p0 + chunk], j[p0 : p0 + chunk]
 
 
 def candidates(
@@ -227,7 +271,8 @@ def candidates(
     on_band: Callable[[], None] | None = None,
     max_pair_bucket: int = MAX_PAIR_BUCKET,
     minimum: float | None = None,
-    chunk: int = 1 << 15,
+    chunk: int = 4096,
+    max_screened_bucket: int = MAX_SCREENED_BUCKET,
 ) -> Candidates:
     """LSH candidates of the rows of ``sig`` (see :class:`Candidates`): a signature
     matrix, or a :class:`dedup.spill.SignatureSpill` (read one band at a time).
@@ -235,10 +280,15 @@ def candidates(
     With ``minimum``, explicit pairs whose MinHash estimate (share of equal values) is
     below it are dropped band by band, as they are found, and only counted
     (``Candidates.rejected``): memory holds the plausible pairs only, however many
-    pairs the buckets make.  Members of large buckets are not estimated here."""
+    pairs the buckets make.  Buckets larger than ``max_pair_bucket`` stay groups when
+    they are dense (see :data:`MAX_PAIR_BUCKET`); their members are not estimated here."""
     n = len(sig)
     need = None if minimum is None else int(np.ceil(minimum * sig.shape[1] - 1e-9))
     low = None if need is None else sig.low if hasattr(sig, "low") else low_bytes(np.asarray(sig))
+    # One byte of every band's key per node, filled band by band: nodes whose tags
+    # differ in a band did not share it, so a pair's earlier bands are ruled out by
+    # comparing ``band`` bytes, not ``band * rows`` low bytes (equal tags are checked).
+    tags = None if need is None else np.empty((n, bands), dtype=np.uint8)
     kept: list[np.ndarray] = []
     groups: list[np.ndarray] = []
     seen_groups: set[int] = set()
@@ -248,28 +298,44 @@ def candidates(
     for band in range(bands if n > 1 else 0):
         if band and on_band is not None:
             on_band()
-        for order, starts, sizes in _band_groups(_band_values(sig, band, rows)):
+        values = _band_values(sig, band, rows)
+        keys = _band_keys(values)
+        for order, starts, sizes in _band_groups(values, keys):
             for z in np.unique(sizes).tolist():
                 at = starts[sizes == z]
                 if z > max_pair_bucket:
+                    sparse = []
                     for s0 in at.tolist():
                         members = order[s0 : s0 + z].astype(np.int64)
+                        if need is not None and z <= max_screened_bucket:
+                            # Upper bound of each member's count of values equal to the first's.
+                            plausible = np.count_nonzero(np.count_nonzero(low[members] == low[members[0]], axis=1) >= need)
+                            if plausible < DENSE_SHARE * z:
+                                sparse.append(s0)
+                                continue
                         key = xxhash.xxh3_64_intdigest(members.tobytes())
                         if key not in seen_groups:
                             seen_groups.add(key)
                             groups.append(members)
-                    continue
-                if z not in triu:
-                    triu[z] = np.triu_indices(z, k=1)
-                i, j = triu[z]
-                step = max(1, chunk // len(i))
-                for k in range(0, len(at), step):
-                    part = at[k : k + step, None]
-                    pairs = np.stack((order[part + i].ravel(), order[part + j].ravel()), axis=1).astype(np.int64)
+                    if not sparse:
+                        continue
+                    at = np.array(sparse, dtype=np.int64)
+                for members, i, j in _bucket_pieces(order, at, z, chunk, triu):
+                    pairs = np.stack((members[:, i].ravel(), members[:, j].ravel()), axis=1).astype(np.int64)
                     if need is None:
                         kept.append(pairs)
                         continue
-                    rejected += _screen(sig, low, pairs, band, rows, need, decided)
+                    # Each member's low bytes are gathered once per bucket, not once per
+                    # pair: random reads of a large matrix are the cost here.
+                    member_low = low[members]
+                    eq = (member_low[:, i] == member_low[:, j]).reshape(len(pairs), -1)
+                    earlier = None
+                    if band:
+                        member_tags = tags[members, :band]
+                        earlier = (member_tags[:, i] == member_tags[:, j]).reshape(len(pairs), band).any(axis=1)
+                    rejected += _screen(sig, eq, earlier, pairs, band, rows, need, decided, n)
+        if tags is not None:
+            tags[:, band] = keys >> np.uint64(56)
     if on_band is not None and n > 1:
         on_band()
     if need is not None:  # distinct already

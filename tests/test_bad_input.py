@@ -294,7 +294,8 @@ def test_signals_leave_no_half_written_output(sig, code, tmp_path):
     corpus.mkdir()
     line = " ".join(f"söz{i}" for i in range(40))
     for i in range(3000):
-        (corpus / f"{i:04d}.txt").write_text(f"{line} {i}\n{PARA}\n" * 20, encoding="utf-8")
+        # Distinct lines: detection has seconds of work left when the spill appears.
+        (corpus / f"{i:04d}.txt").write_text("".join(f"{line} {i} {k}\n{PARA}\n" for k in range(20)), encoding="utf-8")
     out = tmp_path / "out"
     scratch = tmp_path / "tmp"  # TMPDIR: the signature spill appears there once detection runs
     scratch.mkdir()

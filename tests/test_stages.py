@@ -866,6 +866,41 @@ def test_large_buckets_stay_groups_and_give_the_same_clusters():
     assert got == want and len(got) >= 1
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 40), st.integers(1, 300), st.floats(0.0, 1.0), st.booleans())
+def test_counting_equal_bytes_as_words_equals_count_nonzero(rows, cols, share, strided):
+    from dedup.lsh import _count_true
+
+    rng = np.random.default_rng(rows * 1000 + cols)
+    eq = rng.random((rows, cols * (2 if strided else 1))) < share
+    eq = eq[:, ::2] if strided else eq
+    assert _count_true(eq).tolist() == np.count_nonzero(eq, axis=1).tolist()
+
+
+def test_sparse_large_buckets_are_screened_and_dense_ones_stay_groups():
+    # 100 unrelated rows that share one band (short texts with a common phrase) make a
+    # sparse bucket: its pairs are screened, none is plausible, and no group is left for
+    # the clustering to estimate center by center.  60 near copies make a dense bucket
+    # in every band: one group, not 1,770 pairs screened in each band.
+    from dedup.lsh import candidates
+
+    rng = np.random.default_rng(3)
+    bands, rows = 16, 4
+    sig = rng.integers(0, 2**32, size=(200, 64), dtype=np.uint64).astype(np.uint32)
+    sig[:100, :rows] = sig[0, :rows]
+    sig[100:160] = sig[100]
+    sig[100:160, 40] = np.arange(60, dtype=np.uint32)
+    c = candidates(sig, bands, rows, minimum=0.5)
+    assert [g.tolist() for g in c.groups] == [list(range(100, 160))]
+    assert len(c.pairs) == 0 and c.rejected == 100 * 99 // 2
+    assert c.implied_pairs == 100 * 99 // 2 + 60 * 59 // 2
+    similarity = lambda a, b: float(np.mean(sig[a] == sig[b]))  # noqa: E731
+    full = candidates(sig, bands, rows, max_pair_bucket=10_000)
+    got, _ = star_clusters(200, list(range(200)), c, similarity, 0.65)
+    want, _ = star_clusters(200, list(range(200)), full, similarity, 0.65)
+    assert got == want and len(got) == 1 and len(got[0].members) == 59
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(st.text(alphabet="abcdefİı ", min_size=1, max_size=300), min_size=1, max_size=30),
