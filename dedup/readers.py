@@ -79,44 +79,52 @@ def discover(inputs: Sequence[str | os.PathLike]) -> tuple[Path, list[Source]]:
             continue
         base = p.relative_to(root).as_posix()
         base = "" if base == "." else base + "/"
-        for rel, f in _walk(p):
+        for rel, f, link in _walk(p):
             # Under a resolved folder, walked without following folder links, only a
             # link to a file can name a file already found under another path.
-            key = f.resolve() if os.path.islink(f) else f
+            key = f.resolve() if link else f
             if key not in found:
                 found[key] = Source(f, base + rel, _suffix_kind(rel) or "text")
     # Inputs in the order given; inside a folder, sorted by relative path.
     return root, list(found.values())
 
 
-def _walk(folder: Path) -> list[tuple[str, Path]]:
-    """Corpus files under ``folder`` as ``(relative posix path, path)``, sorted by
-    relative path.  Symbolic links to
-    folders are not followed (no loops, nothing outside the input); links to files are
-    read; a broken link fails when it is read; an unreadable folder is an error; hidden
-    folders are skipped."""
-    out: list[tuple[str, str]] = []  # (relative posix path, full path)
-
-    def fail(exc: OSError) -> None:
-        raise InputError(f"{exc.filename}: cannot list folder ({exc.strerror or exc})")
-
-    top = os.fspath(folder)
-    for dirpath, dirnames, filenames in os.walk(top, onerror=fail, followlinks=False):
-        # Hidden folders (.git, a dedup temporary folder left by a killed run) are no corpus.
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        rel_dir = os.path.relpath(dirpath, top).replace(os.sep, "/")
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        for name in filenames:
+def _walk(folder: Path) -> list[tuple[str, Path, bool]]:
+    """Corpus files under ``folder`` as ``(relative posix path, path, is a link)``,
+    sorted by relative path.  Symbolic links to folders are not followed (no loops,
+    nothing outside the input); links to files are read; a broken link fails when it is
+    read; an unreadable folder is an error; hidden folders are skipped; sockets and
+    fifos are no corpus.  Listed with ``scandir``, whose entries know their type: no
+    ``stat`` per file (a quarter of a second per 10,000 files)."""
+    out: list[tuple[str, str, bool]] = []  # (relative posix path, full path, is a link)
+    folders = [("", os.fspath(folder))]
+    while folders:
+        prefix, path = folders.pop()
+        try:
+            with os.scandir(path) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            raise InputError(f"{exc.filename or path}: cannot list folder ({exc.strerror or exc})") from None
+        for entry in entries:
+            name = entry.name
+            if entry.is_dir(follow_symlinks=False):
+                # Hidden folders (.git, a dedup temporary folder left by a killed run) are no corpus.
+                if not name.startswith("."):
+                    folders.append((prefix + name + "/", entry.path))
+                continue
             if _suffix_kind(name) is None:
                 continue
-            full = os.path.join(dirpath, name)
-            if name == "report.md" and _is_own_report(Path(full)):
+            link = entry.is_symlink()
+            if link:
+                if entry.is_dir():  # a link to a folder is not followed
+                    continue
+            elif not entry.is_file(follow_symlinks=False):  # a socket, a fifo
                 continue
-            out.append((prefix + name, full))
+            if name == "report.md" and _is_own_report(Path(entry.path)):
+                continue
+            out.append((prefix + name, entry.path, link))
     out.sort()
-    # os.walk lists regular files, links to files and broken links as files (a broken
-    # link fails when it is read); sockets and fifos are no corpus.
-    return [(rel, Path(full)) for rel, full in out if os.path.isfile(full) or os.path.islink(full)]
+    return [(rel, Path(full), link) for rel, full, link in out]
 
 
 def _is_own_report(path: Path) -> bool:
