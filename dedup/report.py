@@ -246,12 +246,14 @@ def dumps(report: dict) -> str:
     return "".join(dump_chunks(report))
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
 def dump_chunks(report: dict):
     """:func:`dumps` piece by piece, so a large report is written without being held
     in memory as one string."""
 
-    def compact(value) -> str:
-        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    compact = _COMPACT.encode  # one encoder for the whole report, not one per item
 
     yield "{\n"
     last = len(report) - 1
