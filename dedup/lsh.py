@@ -213,7 +213,12 @@ def _screen(sig, eq: np.ndarray, earlier: np.ndarray | None, pairs: np.ndarray, 
     def shared_earlier(equal: np.ndarray) -> np.ndarray:
         if not band:
             return np.zeros(len(equal), dtype=bool)
-        return equal[:, :width].reshape(len(equal), band, rows).all(axis=2).any(axis=1)
+        # Every row of a band equal: an AND of strided columns (a reduction over an
+        # axis of 5 is several times slower).
+        whole = equal[:, 0:width:rows].copy()
+        for r in range(1, rows):
+            whole &= equal[:, r:width:rows]
+        return whole.any(axis=1)
 
     def full_equal(at: np.ndarray) -> np.ndarray:
         full = sig[pairs[at].ravel()].reshape(len(at), 2, n_cols)
