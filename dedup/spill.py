@@ -12,7 +12,9 @@ scan ends:
   loads one band at a time (20 bytes per text at 5 rows).
 
 Only the lowest byte of every value stays in memory (:func:`dedup.lsh.low_bytes`, a
-quarter of the size): it settles most estimates on its own.
+quarter of the size): it settles most estimates on its own.  Rows read in full are
+kept in a small cache (the last ``CACHE_ROWS`` read): the same few texts (short ones
+with a common phrase) come back band after band.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import numpy as np
 from .lsh import low_bytes
 
 __all__ = ["SignatureSpill"]
+
+CACHE_ROWS = 1 << 16  # 48 MB at 192 permutations
 
 
 class SignatureSpill:
@@ -51,6 +55,10 @@ class SignatureSpill:
         self._low_parts: list[np.ndarray] = []
         self._low: np.ndarray | None = None
         self.n = 0
+        self._slot_of: np.ndarray | None = None  # row -> cache slot, or -1
+        self._cached: np.ndarray | None = None  # cached rows, one per slot
+        self._row_in: np.ndarray | None = None  # slot -> row, or -1
+        self._next = 0  # the slot to fill next
 
     # writing -------------------------------------------------------------------
     def append(self, sigs: np.ndarray) -> None:
@@ -97,9 +105,8 @@ class SignatureSpill:
         return np.fromfile(self._dir / f"band-{b:03d}", dtype=np.uint32).reshape(self.n, self.rows_per_band)
 
     def __getitem__(self, index) -> np.ndarray:
-        """Whole signatures, read from the file: ``spill[i]`` one, ``spill[array]``
-        several (``spill[:]`` all).  Rows are read with ``pread``, not through a
-        mapping: mapped pages of the file would count as this process's memory."""
+        """Whole signatures, from the cache or the file: ``spill[i]`` one,
+        ``spill[array]`` several (``spill[:]`` all)."""
         self._finish()
         if isinstance(index, slice):
             index = np.arange(self.n)[index]
@@ -109,6 +116,23 @@ class SignatureSpill:
         idx = np.where(idx < 0, idx + self.n, idx)
         flat = idx.ravel()
         rows, where = np.unique(flat, return_inverse=True)
+        out = np.empty((len(rows), self.num_perm), dtype=np.uint32)
+        if self._slot_of is None:
+            self._slot_of = np.full(self.n, -1, dtype=np.int32)
+        slots = self._slot_of[rows]
+        hit = slots >= 0
+        if hit.any():
+            out[hit] = self._cached[slots[hit]]
+        missing = rows[~hit]
+        if len(missing):
+            got = self._read_rows(missing)
+            out[~hit] = got
+            self._remember(missing, got)
+        return out[where.ravel()].reshape(idx.shape + (self.num_perm,))
+
+    def _read_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Rows (ascending, distinct) read from the file with ``pread``, not through a
+        mapping: mapped pages of the file would count as this process's memory."""
         width = self.num_perm * 4
         buf = bytearray(len(rows) * width)
         view = memoryview(buf)
@@ -123,8 +147,24 @@ class SignatureSpill:
             got = os.preadv(self._fd, [view[s * width : e * width]], r * width)
             if got != (e - s) * width:
                 raise OSError(f"short read from the signature spill ({got} of {(e - s) * width} bytes)")
-        out = np.frombuffer(buf, dtype=np.uint32).reshape(len(rows), self.num_perm)[where.ravel()]
-        return out.reshape(idx.shape + (self.num_perm,))
+        return np.frombuffer(buf, dtype=np.uint32).reshape(len(rows), self.num_perm)
+
+    def _remember(self, rows: np.ndarray, values: np.ndarray) -> None:
+        """Put rows in the cache, oldest out first (a ring of ``CACHE_ROWS`` slots)."""
+        cap = min(CACHE_ROWS, self.n)
+        if not cap:
+            return
+        if self._cached is None:
+            self._cached = np.empty((cap, self.num_perm), dtype=np.uint32)
+            self._row_in = np.full(cap, -1, dtype=np.int64)
+        rows, values = rows[-cap:], values[-cap:]
+        at = (self._next + np.arange(len(rows))) % cap
+        old = self._row_in[at]
+        self._slot_of[old[old >= 0]] = -1
+        self._slot_of[rows] = at
+        self._row_in[at] = rows
+        self._cached[at] = values
+        self._next = int((self._next + len(rows)) % cap)
 
     def close(self) -> None:
         if self._fd is not None:

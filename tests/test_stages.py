@@ -1025,6 +1025,30 @@ def test_candidates_filtered_by_estimate_are_exactly_the_plausible_pairs(seed, m
         assert got.implied_pairs >= len(every)
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 60), st.integers(1, 8), st.lists(st.lists(st.integers(-60, 59), max_size=25), min_size=1, max_size=12))
+def test_signature_spill_reads_back_every_row_through_its_cache(n, cache_rows, reads):
+    # Rows come back from a small cache or the file: whatever the order, repeats and
+    # evictions, a read gives the rows that were appended (negative indices count from
+    # the end, as for a matrix).
+    import dedup.spill as S
+
+    rng = np.random.default_rng(n * 100 + cache_rows)
+    sig = rng.integers(0, 2**32, size=(n, 16), dtype=np.uint64).astype(np.uint32)
+    old = S.CACHE_ROWS
+    S.CACHE_ROWS = cache_rows
+    try:
+        with S.SignatureSpill(16, 4, 4) as spill:
+            spill.append(sig[: n // 2])
+            spill.append(sig[n // 2 :])
+            for read in reads:
+                index = np.array([r for r in read if -n <= r < n], dtype=np.int64)
+                assert np.array_equal(spill[index], sig[index])
+            assert np.array_equal(spill[:], sig) and np.array_equal(spill[n - 1], sig[n - 1])
+    finally:
+        S.CACHE_ROWS = old
+
+
 def test_signature_spill_is_removed_after_detection_even_on_error(tmp_path, monkeypatch):
     # Signatures are spilled to a private folder under TMPDIR: nothing is left
     # behind, whether detection finishes or fails half-way.
