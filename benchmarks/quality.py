@@ -35,7 +35,7 @@ from labelled import make_benchmark  # noqa: E402
 
 from dedup import Document, ScanConfig, detect  # noqa: E402
 from dedup.lsh import choose_params  # noqa: E402
-from dedup.normalize import normalize, weighted_length  # noqa: E402
+from dedup.normalize import normalize  # noqa: E402
 from dedup.shingle import jaccard, shingle_sets  # noqa: E402
 from dedup.signatures import signatures  # noqa: E402
 from dedup.split import split  # noqa: E402

@@ -413,7 +413,7 @@ def test_errors_name_the_file_as_the_user_finds_it(tmp_path, monkeypatch):
 
 
 def test_baseline_to_a_missing_folder_and_unwritable_step_summary(tmp_path, monkeypatch):
-    corpus = write_docs(tmp_path / "in", {"a.txt": f"{PARA}\n{PARA}\n"})
+    write_docs(tmp_path / "in", {"a.txt": f"{PARA}\n{PARA}\n"})
     monkeypatch.chdir(tmp_path)
     r = dedup("check", "in", "--write-baseline", "nodir/b.json")
     assert r.exit_code == 4 and "nodir/b.json" in r.output
