@@ -137,9 +137,9 @@ DENSE_SHARE = 0.25
 class Candidates:
     """The LSH candidates of ``n`` nodes, without materializing huge buckets.
 
-    ``pairs`` are the distinct pairs from small buckets; ``groups`` the distinct large
-    buckets (sorted member arrays); ``group_ptr``/``group_ids`` map each node to the
-    large buckets it belongs to (CSR)."""
+    ``pairs`` are the distinct pairs from expanded buckets; ``groups`` the distinct
+    large buckets kept whole (sorted member arrays; see :data:`MAX_PAIR_BUCKET`);
+    ``group_ptr``/``group_ids`` map each node to the groups it belongs to (CSR)."""
 
     n: int
     pairs: np.ndarray
@@ -199,9 +199,9 @@ def _screen(sig, eq: np.ndarray, earlier: np.ndarray | None, pairs: np.ndarray, 
     """Screen pairs that share ``band`` by their MinHash estimate (at least ``need``
     equal values to keep the pair); ``eq[k]`` says which low bytes of pair ``k`` are
     equal, ``earlier[k]`` whether the two may share an earlier band (their band tags,
-    one byte of each earlier band's key, are equal in some earlier band).  Pairs that may pass end up in ``decided`` (pair code
-    ``i * n + j`` -> kept), the rest are dropped; returns how many pairs were dropped
-    for the first time.  A dropped pair is counted in the first band it shares, so
+    one byte of each earlier band's key, are equal in some earlier band).  Pairs that
+    may pass end up in ``decided`` (pair code ``i * n + j`` -> kept), the rest are
+    dropped; returns how many pairs were dropped for the first time.  A dropped pair is counted in the first band it shares, so
     pairs that fail need not be remembered: they are the vast majority.
 
     The low bytes decide most of it: a count of equal low bytes below ``need`` means a
