@@ -65,14 +65,12 @@ def _band_keys(values: np.ndarray) -> np.ndarray:
     return key
 
 
-def _band_groups(values: np.ndarray, keys: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The buckets of one band (its ``(n, rows)`` values; ``keys``: their
-    :func:`_band_keys`, if made already), as ``(order, starts, sizes)``: bucket ``k``
-    holds ``order[starts[k] : starts[k] + sizes[k]]`` (ascending), sizes >= 2 only.  A
-    64-bit key collision would merge two buckets: such a bucket is split by its real
-    rows."""
+def _band_groups(values: np.ndarray, keys: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The buckets of one band (its ``(n, rows)`` values and their :func:`_band_keys`),
+    as ``(order, starts, sizes)``: bucket ``k`` holds ``order[starts[k] : starts[k] +
+    sizes[k]]`` (ascending), sizes >= 2 only.  A 64-bit key collision would merge two
+    buckets: such a bucket is split by its real rows."""
     n = len(values)
-    keys = _band_keys(values) if keys is None else keys
     # Sort (key, row) packed into one uint64: the key's high bits above the row number.
     # A plain sort of uint64 is several times faster than a stable argsort, and members
     # of a bucket come out ascending.  The fewer key bits make collisions likelier; a

@@ -54,12 +54,10 @@ def output_files(loaded: Sequence[Loaded], documents: Sequence[Document], output
             continue
         if f.layout is None and not f.documents:  # skipped and unreadable: nothing to copy
             continue
-        if f.layout is None:  # a text file: one document
-            i = f.offset
-            errors = "surrogatepass" if f.encoding.startswith("utf") else "strict"
-            yield rel, f.bom + outputs.encoded(i, f.encoding, errors)
-            continue
         errors = "surrogatepass" if f.encoding.startswith("utf") else "strict"
+        if f.layout is None:  # a text file: one document
+            yield rel, f.bom + outputs.encoded(f.offset, f.encoding, errors)
+            continue
         newline = "\n".encode(f.encoding)
         lines: list[bytes] = []
         for item in f.layout:
