@@ -23,9 +23,9 @@ import functools
 import multiprocessing
 import sys
 import time
-from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
@@ -140,19 +140,18 @@ def analyze_batch(texts: Sequence[str | bytes], config: ScanConfig, perms: tuple
     )
 
 
-def _batches(documents: Sequence[Document], max_chars: int = 1 << 19, max_docs: int = 2000) -> list[list[int]]:
-    out: list[list[int]] = []
-    cur: list[int] = []
+def _batches(documents: Iterable[Document], max_chars: int = 1 << 19, max_docs: int = 2000) -> Iterator[list[Document]]:
+    """Cut the document stream into batches as it comes (the last may be short)."""
+    cur: list[Document] = []
     size = 0
-    for i, doc in enumerate(documents):
-        cur.append(i)
+    for doc in documents:
+        cur.append(doc)
         size += doc.length
         if size >= max_chars or len(cur) >= max_docs:
-            out.append(cur)
+            yield cur
             cur, size = [], 0
     if cur:
-        out.append(cur)
-    return out
+        yield cur
 
 
 def _worker_context():
@@ -200,22 +199,31 @@ def _policy_primary(config: ScanConfig, documents: Sequence[Document], rows: np.
     return None
 
 
-def detect(documents: Sequence[Document], config: ScanConfig, *, progress: bool = False) -> Detection:
-    """Find the duplicate blocks of ``documents`` (already in their reading order)."""
+def detect(documents: Iterable[Document], config: ScanConfig, *, progress: bool = False, expected: int | None = None) -> Detection:
+    """Find the duplicate blocks of ``documents`` (in their reading order).  They may
+    come as a stream (an iterator that reads them): with ``jobs > 1`` the workers
+    analyze the first batches while the next are read.  ``expected``: how many
+    documents to show in the progress bar when ``documents`` has no length."""
     bands, rows_per_band = config.lsh_params
     # Signatures go to disk as they arrive (see dedup.spill); their files are removed
     # when detection ends, however it ends.
     with SignatureSpill(config.num_perm, bands, rows_per_band) as spill:
-        return _detect(documents, config, spill, progress)
+        return _detect(documents, config, spill, progress, expected)
 
 
-def _detect(documents: Sequence[Document], config: ScanConfig, sig: SignatureSpill, progress: bool) -> Detection:
+def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill, progress: bool, expected: int | None) -> Detection:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    documents = list(documents)
-    batches = _batches(documents)
+    documents: list[Document] = []  # filled as the stream is read
+    if expected is None and isinstance(stream, Sequence):
+        expected = len(stream)
 
-    def bar(total: int, desc: str, unit: str):
+    def collected() -> Iterator[Document]:
+        for doc in stream:
+            documents.append(doc)
+            yield doc
+
+    def bar(total: int | None, desc: str, unit: str):
         return tqdm(total=total, desc=desc, unit=unit, disable=not progress, file=sys.stderr, leave=False, dynamic_ncols=True)
 
     # 1-2. analyze batches (in order) and merge them into nodes: a node is a distinct
@@ -225,33 +233,55 @@ def _detect(documents: Sequence[Document], config: ScanConfig, sig: SignatureSpi
     count_parts: list[np.ndarray] = []
     row_parts: list[np.ndarray] = []
     node_parts: list[np.ndarray] = []
-    results: Iterable[_Batch]
-    executor = ProcessPoolExecutor(max_workers=config.jobs, mp_context=_worker_context()) if config.jobs > 1 and len(batches) > 1 else None
+    executor: ProcessPoolExecutor | None = None
+    # Batches in flight, oldest first: enough to keep every worker busy while the main
+    # process reads on, few enough that results are merged (and their memory freed) soon.
+    in_flight: deque[tuple[Future, int]] = deque()
+    window = 2 * config.jobs + 2
+
+    def merge(res: _Batch, n_docs: int) -> None:
+        slot_node = np.empty(len(res.new_keys), dtype=np.int64)
+        fresh = []
+        for r, key in enumerate(res.new_keys):
+            node = node_of_key.get(key)
+            if node is None:
+                node = node_of_key[key] = len(node_of_key)
+                fresh.append(r)
+            slot_node[r] = node
+        sig.append(res.sigs[fresh])
+        block_node = np.full(len(res.slot), -1, dtype=np.int64)  # -1: too short to compare
+        compared_here = res.slot >= 0
+        block_node[compared_here] = slot_node[res.slot[compared_here]]
+        node_parts.append(block_node)
+        count_parts.append(res.counts)
+        row_parts.append(res.rows)
+        pbar.update(n_docs)
+
     try:
-        texts = ([documents[i].data for i in batch] for batch in batches)
         perms = permutations(config.num_perm, config.seed, config.scheme) if config.scheme != "legacy" else None
-        if executor is None:
-            results = (analyze_batch(t, config, perms) for t in texts)
-        else:
-            results = executor.map(analyze_batch, texts, [config] * len(batches), [perms] * len(batches))
-        with bar(len(documents), "analyze", "doc") as pbar:
-            for batch, res in zip(batches, results):
-                slot_node = np.empty(len(res.new_keys), dtype=np.int64)
-                fresh = []
-                for r, key in enumerate(res.new_keys):
-                    node = node_of_key.get(key)
-                    if node is None:
-                        node = node_of_key[key] = len(node_of_key)
-                        fresh.append(r)
-                    slot_node[r] = node
-                sig.append(res.sigs[fresh])
-                block_node = np.full(len(res.slot), -1, dtype=np.int64)  # -1: too short to compare
-                compared_here = res.slot >= 0
-                block_node[compared_here] = slot_node[res.slot[compared_here]]
-                node_parts.append(block_node)
-                count_parts.append(res.counts)
-                row_parts.append(res.rows)
-                pbar.update(len(batch))
+        held: list[bytes] | None = None  # the first batch, until a second shows workers are worth starting
+        with bar(expected, "analyze", "doc") as pbar:
+            for batch in _batches(collected()):
+                texts = [doc.data for doc in batch]
+                if config.jobs <= 1:
+                    merge(analyze_batch(texts, config, perms), len(texts))
+                    continue
+                if executor is None:
+                    if held is None:
+                        held = texts
+                        continue
+                    executor = ProcessPoolExecutor(max_workers=config.jobs, mp_context=_worker_context())
+                    in_flight.append((executor.submit(analyze_batch, held, config, perms), len(held)))
+                    held = None
+                in_flight.append((executor.submit(analyze_batch, texts, config, perms), len(texts)))
+                while len(in_flight) > window:
+                    future, n_docs = in_flight.popleft()
+                    merge(future.result(), n_docs)
+            if held is not None:  # a single batch: no workers
+                merge(analyze_batch(held, config, perms), len(held))
+            while in_flight:
+                future, n_docs = in_flight.popleft()
+                merge(future.result(), n_docs)
     except BrokenProcessPool as exc:
         raise WorkerError(
             "a worker process died: the system may have killed it for memory, or a script calls dedup with "
@@ -260,13 +290,14 @@ def _detect(documents: Sequence[Document], config: ScanConfig, sig: SignatureSpi
         ) from exc
     finally:
         if executor is not None:
-            executor.shutdown()
-    del node_of_key
+            executor.shutdown(cancel_futures=True)  # after an error (a bad input file): drop what is queued
+    node_of_key.clear()
     n_nodes = len(sig)
     counts = np.concatenate(count_parts) if count_parts else np.zeros(0, dtype=np.int64)
     rows = np.concatenate(row_parts) if row_parts else np.zeros((0, 5), dtype=np.int64)
     block_node = np.concatenate(node_parts) if node_parts else np.zeros(0, dtype=np.int64)
-    del count_parts, row_parts, node_parts
+    for parts in (count_parts, row_parts, node_parts):
+        parts.clear()
     release_memory()
     doc_ptr = np.concatenate(([0], np.cumsum(counts)))
     flat_doc = np.repeat(np.arange(len(documents), dtype=np.int64), counts)

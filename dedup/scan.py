@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,11 +12,11 @@ from .config import ScanConfig
 from .detect import Detection, detect, release_memory
 from .errors import InputError, UsageError
 from .model import Document
-from .readers import Loaded, discover, read_source, shown
+from .readers import Loaded, Source, discover, read_source, shown
 from .report import OutputTexts, build_report, dump_chunks, output_texts, render_markdown
 from .writers import TreeWriter, check_out_dir, output_files
 
-__all__ = ["scan", "read_corpus", "ScanResult"]
+__all__ = ["scan", "read_corpus", "iter_documents", "ScanResult"]
 
 REPORT_FILES = ("report.json", "report.md")
 
@@ -35,10 +35,18 @@ def read_corpus(inputs: Sequence[str | os.PathLike], config: ScanConfig) -> tupl
     """Read every input file; documents are numbered in reading order and their ids
     must be unique (under ``on_error="skip"`` a repeated id is skipped instead)."""
     root, sources = discover(inputs)
-    loaded_files: list[Loaded] = []
-    documents: list[Document] = []
+    loaded: list[Loaded] = []
+    return root, loaded, list(iter_documents(sources, config, loaded))
+
+
+def iter_documents(sources: Sequence[Source], config: ScanConfig, loaded_files: list[Loaded], clock: list[float] | None = None) -> Iterator[Document]:
+    """:func:`read_corpus` as a stream: yield the documents of ``sources`` file by file
+    as they are read, appending each file's :class:`Loaded` to ``loaded_files``.
+    ``clock[0]`` accumulates the seconds spent reading."""
     seen: dict[str, str] = {}
+    count = 0
     for src in sources:
+        t = time.perf_counter()
         loaded = read_source(
             src,
             text_field=config.text_field,
@@ -60,10 +68,13 @@ def read_corpus(inputs: Sequence[str | os.PathLike], config: ScanConfig) -> tupl
                 continue
             seen[doc.id] = where
             local += 1
-        loaded.offset = len(documents)
-        documents.extend(doc.replace(order=len(documents) + i) for i, doc in enumerate(loaded.documents))
+        loaded.offset = count
+        docs = [doc.replace(order=count + i) for i, doc in enumerate(loaded.documents)]
+        count += len(docs)
         loaded_files.append(loaded)
-    return root, loaded_files, documents
+        if clock is not None:
+            clock[0] += time.perf_counter() - t
+        yield from docs
 
 
 def scan(
@@ -82,14 +93,22 @@ def scan(
     out_path = Path(out) if out is not None else None
     if out_path is not None:
         check_out_dir(out_path, [Path(p) for p in inputs])
-    root, loaded, documents = read_corpus(inputs, config)
-    clash = [f.source.rel for f in loaded if f.source.rel in REPORT_FILES]
+    root, sources = discover(inputs)
+    clash = [src.rel for src in sources if src.rel in REPORT_FILES]
     if out_path is not None and clash:
         raise UsageError(f"the input {clash[0]} would be written over by the report in --out: rename or move it")
-    timings["read"] = time.perf_counter() - t0
-    det = detect(documents, config, progress=progress)
+    # Files are read as the analysis goes: with jobs > 1, while the workers analyze
+    # the batches read before.  "read" is the time spent reading, "analyze" the rest.
+    loaded: list[Loaded] = []
+    listing = time.perf_counter() - t0
+    clock = [0.0]
+    expected = len(sources) if all(src.kind == "text" for src in sources) else None
+    det = detect(iter_documents(sources, config, loaded, clock), config, progress=progress, expected=expected)
+    documents = det.documents
     release_memory()
     timings.update(det.timings)
+    timings["read"] = listing + clock[0]
+    timings["analyze"] = det.timings["analyze"] - clock[0]
     outputs = output_texts(det)
     out_paths = [None if dry_run or out_path is None else doc.source for doc in documents]
     skipped = [item for f in loaded for item in f.skipped]

@@ -319,7 +319,7 @@ def test_document_order_only_changes_which_exact_copy_is_kept(docs, cfg, rnd):
 @given(corpus(max_docs=5), config())
 def test_batching_does_not_change_the_result(docs, cfg):
     whole = detect(docs, cfg)
-    with mock.patch.object(detect_module, "_batches", lambda documents: [[i] for i in range(len(documents))]):
+    with mock.patch.object(detect_module, "_batches", lambda documents: ([doc] for doc in documents)):
         split_up = detect(docs, cfg)
     assert split_up.clusters == whole.clusters
     assert split_up.removed == whole.removed
