@@ -21,6 +21,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import multiprocessing
+import signal
 import sys
 import time
 from collections import OrderedDict, deque
@@ -166,6 +167,12 @@ def _worker_context():
     return ctx
 
 
+def _worker_init() -> None:
+    """Workers ignore Ctrl-C: a terminal sends it to every process of the group, and
+    the main process alone stops the run (one line, exit 130), then drops the queue."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def release_memory() -> None:
     """Give freed memory back to the system (glibc keeps freed heap pages: after the
     analysis of a large corpus, hundreds of MB).  Does nothing elsewhere."""
@@ -270,7 +277,7 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
                     if held is None:
                         held = texts
                         continue
-                    executor = ProcessPoolExecutor(max_workers=config.jobs, mp_context=_worker_context())
+                    executor = ProcessPoolExecutor(max_workers=config.jobs, mp_context=_worker_context(), initializer=_worker_init)
                     in_flight.append((executor.submit(analyze_batch, held, config, perms), len(held)))
                     held = None
                 in_flight.append((executor.submit(analyze_batch, texts, config, perms), len(texts)))

@@ -97,13 +97,21 @@ def scan(
     clash = [src.rel for src in sources if src.rel in REPORT_FILES]
     if out_path is not None and clash:
         raise UsageError(f"the input {clash[0]} would be written over by the report in --out: rename or move it")
-    # Files are read as the analysis goes: with jobs > 1, while the workers analyze
-    # the batches read before.  "read" is the time spent reading, "analyze" the rest.
+    # With jobs > 1 files are read as the analysis goes, while the workers analyze the
+    # batches read before (a bad file is then reported when reading reaches it, after
+    # the analysis of what came before).  With jobs 1 nothing would overlap: every file
+    # is read first, so bad input fails before any analysis.  "read" is the time spent
+    # reading, "analyze" the rest.
     loaded: list[Loaded] = []
     listing = time.perf_counter() - t0
     clock = [0.0]
-    expected = len(sources) if all(src.kind == "text" for src in sources) else None
-    det = detect(iter_documents(sources, config, loaded, clock), config, progress=progress, expected=expected)
+    stream = iter_documents(sources, config, loaded, clock)
+    if config.jobs <= 1:
+        stream = list(stream)
+        expected = len(stream)
+    else:  # a text file is one document; a JSONL file's count is known once read
+        expected = len(sources) if all(src.kind == "text" for src in sources) else None
+    det = detect(stream, config, progress=progress, expected=expected)
     documents = det.documents
     release_memory()
     timings.update(det.timings)

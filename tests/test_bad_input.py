@@ -444,3 +444,45 @@ def test_a_script_without_main_guard_gets_a_clear_error(tmp_path):
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     caught = [line for line in proc.stdout.splitlines() if line.startswith("CAUGHT")]
     assert caught and "a worker process died" in caught[0] and "__main__" in caught[0]
+
+
+def test_a_bad_file_read_while_workers_analyze_gives_one_line_and_leaves_nothing(tmp_path):
+    # With --jobs 2 files are read while the workers analyze the batches before them:
+    # a bad last file comes out as the same one-line error, after batches were in flight.
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    line = " ".join(f"söz{i}" for i in range(30))
+    for i in range(600):
+        (corpus / f"{i:04d}.txt").write_text("".join(f"{line} {i} {k}\n" for k in range(60)), encoding="utf-8")
+    (corpus / "zzzz.txt").write_bytes(b"text\x00\x01binary")
+    out = tmp_path / "out"
+    r = dedup("scan", corpus, "--out", out, "--jobs", "2", "-q")
+    assert r.exit_code == 2, r.output
+    one_line_error(r, "zzzz.txt", "looks binary")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]  # no out, no temporary folder
+
+
+def test_documents_are_numbered_in_reading_order_across_jsonl_files(tmp_path):
+    # Orders run 0..n-1 over all files, so --keep first keeps the copy in the earlier
+    # file even when that file holds more records (an earlier version numbered a
+    # file's records 0, 2, 4, ... and let a later file's record come first).
+    from dedup.scan import read_corpus
+
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    same = "Aynı ajans haberi iki dosyada da yer aldı ve kelimesi kelimesine tekrarlandı."
+    others = [
+        "Merkez Bankası faiz kararını perşembe günü açıklayacak.",
+        "İstanbul'da yarın kuvvetli yağış ve fırtına bekleniyor.",
+        "Milli takım hazırlık maçında rakibini üç golle yendi.",
+        "Öğrenciler yeni eğitim yılına büyük heyecanla başladı.",
+    ]
+    recs0 = [{"id": f"a{i}", "text": text} for i, text in enumerate(others)]
+    recs0.append({"id": "a-copy", "text": same})
+    (corpus / "f0.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs0), encoding="utf-8")
+    (corpus / "f1.jsonl").write_text(json.dumps({"id": "b-copy", "text": same}, ensure_ascii=False) + "\n", encoding="utf-8")
+    _, _, documents = read_corpus([corpus], ScanConfig())
+    assert [d.order for d in documents] == list(range(6))
+    res = scan([corpus], None, ScanConfig(keep="first"))
+    [cluster] = res.report["clusters"]
+    assert [(m["document"], m["action"]) for m in cluster["members"]] == [("a-copy", "kept"), ("b-copy", "removed")]

@@ -632,3 +632,20 @@ def test_internal_error_exits_3_with_one_line_and_debug_shows_the_traceback(tmp_
     debug = run(corpus, "--out", out, "--debug")
     assert debug.exit_code == 3
     assert "Traceback" in debug.stderr and "RuntimeError: boom" in debug.stderr
+
+
+def test_many_batches_in_flight_merge_in_document_order(big: Path, monkeypatch):
+    # Small batches: more than 2 * jobs + 2 are in flight, so results are merged while
+    # later batches are still being read and submitted; nothing may change.
+    import importlib
+
+    detect_module = importlib.import_module("dedup.detect")  # dedup.detect is also the function
+    _, _, documents = read_corpus([big], ScanConfig())
+    whole = detect_module.detect(documents, ScanConfig(jobs=1))
+    real = detect_module._batches
+    monkeypatch.setattr(detect_module, "_batches", lambda docs: real(docs, max_docs=37))
+    assert len(list(detect_module._batches(documents))) > 2 * 2 + 2
+    split_up = detect_module.detect(iter(documents), ScanConfig(jobs=2))
+    assert split_up.clusters == whole.clusters
+    assert split_up.removed == whole.removed
+    assert split_up.stats == whole.stats
