@@ -792,6 +792,9 @@ def render(results: dict) -> str:
     L.append("")
     L.append("Medians of the runs (each in a fresh process; wall time inside the process, imports excluded). "
              "MB = 10^6 bytes of UTF-8 input; blocks = dedup's line blocks. RSS: main process / largest worker.")
+    if not any("naive" in R or "peers" in R for R in results["sizes"].values()):
+        L += ["", "The per-shingle datasketch loop and the peers are not in this file's raw results: their last "
+              "figures are in [RESULTS-baselines.md](RESULTS-baselines.md)."]
     results["sizes"] = dict(sorted(results["sizes"].items(), key=lambda kv: float(kv[0])))
     for size, R in results["sizes"].items():
         mb = R["mb"]
