@@ -199,8 +199,9 @@ def _screen(sig, eq: np.ndarray, earlier: np.ndarray | None, pairs: np.ndarray, 
     equal, ``earlier[k]`` whether the two may share an earlier band (their band tags,
     one byte of each earlier band's key, are equal in some earlier band).  Pairs that
     may pass end up in ``decided`` (pair code ``i * n + j`` -> kept), the rest are
-    dropped; returns how many pairs were dropped for the first time.  A dropped pair is counted in the first band it shares, so
-    pairs that fail need not be remembered: they are the vast majority.
+    dropped; returns how many pairs were dropped for the first time.  A dropped pair
+    is counted in the first band it shares, so pairs that fail need not be remembered:
+    they are the vast majority.
 
     The low bytes decide most of it: a count of equal low bytes below ``need`` means a
     count of equal values below it too, and an earlier band whose low bytes differ was

@@ -111,12 +111,13 @@ def scan(
         expected = len(stream)
     else:  # a text file is one document; a JSONL file's count is known once read
         expected = len(sources) if all(src.kind == "text" for src in sources) else None
+    read_before = clock[0]  # all of it with jobs 1, nothing with a stream
     det = detect(stream, config, progress=progress, expected=expected)
     documents = det.documents
     release_memory()
     timings.update(det.timings)
     timings["read"] = listing + clock[0]
-    timings["analyze"] = det.timings["analyze"] - clock[0]
+    timings["analyze"] = det.timings["analyze"] - (clock[0] - read_before)  # reading done inside detect
     outputs = output_texts(det)
     out_paths = [None if dry_run or out_path is None else doc.source for doc in documents]
     skipped = [item for f in loaded for item in f.skipped]
