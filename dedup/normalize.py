@@ -122,7 +122,6 @@ def _translate(text: str) -> str:
     except UnicodeEncodeError:
         return text.translate(_TABLE)
     return data.translate(_LATIN1_TABLE, _LATIN1_DELETE).decode("latin-1")
-_SPACE_RUN = re.compile(r"\s+")
 _URL = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.)[^\s<>\"]+")
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -153,7 +152,9 @@ def normalize(text: str) -> str:
         if text.isascii() or unicodedata.is_normalized("NFKC", text):
             break
         text = _translate(unicodedata.normalize("NFKC", text).casefold())
-    return _SPACE_RUN.sub(" ", text).strip()
+    # Runs of white space become one space, none at the ends: str.split() splits where
+    # re's \s matches (both use str.isspace) and is several times faster than re.sub.
+    return " ".join(text.split())
 
 
 def _is_wide(cp: int) -> bool:

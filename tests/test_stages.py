@@ -332,6 +332,16 @@ def test_normalize_dashes_quotes_bullets_become_spaces():
     assert normalize("  a \t\n  b\u00a0\u2003c  ") == "a b c"
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.one_of(st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1f\x85\u00a0\u1680\u2003\u2028\u2029\u202f\u3000"), st.characters()), max_size=40))
+def test_normalize_leaves_single_spaces_between_words_only(text):
+    # Every kind of white space run (str.isspace) becomes one plain space; none at the ends.
+    out = normalize(text)
+    assert out == out.strip() and "  " not in out
+    assert all(not ch.isspace() for ch in out.replace(" ", ""))
+    assert normalize("x" + text.replace(" ", "\u3000\x1c") + "y") == normalize("x" + text + "y")
+
+
 def test_normalize_format_characters_vanish():
     assert normalize("Dış\u200bişleri\u00ad") == normalize("Dışişleri")
     assert normalize("\ufeffHaber") == "haber"
