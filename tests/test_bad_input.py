@@ -486,3 +486,20 @@ def test_documents_are_numbered_in_reading_order_across_jsonl_files(tmp_path):
     res = scan([corpus], None, ScanConfig(keep="first"))
     [cluster] = res.report["clusters"]
     assert [(m["document"], m["action"]) for m in cluster["members"]] == [("a-copy", "kept"), ("b-copy", "removed")]
+
+
+def test_read_ahead_hints_never_fail_and_never_open_a_fifo_for_good(tmp_path):
+    # prefetch() is a hint: a missing file, a folder, a FIFO with no writer (which a
+    # blocking open would wait on forever) and a file without read permission are passed over.
+    from dedup.readers import prefetch
+
+    (tmp_path / "ok.txt").write_text("metin\n", encoding="utf-8")
+    locked = tmp_path / "locked.txt"
+    locked.write_text("x\n", encoding="utf-8")
+    locked.chmod(0)
+    paths = [tmp_path / "missing.txt", tmp_path, tmp_path / "ok.txt", locked]
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.txt")
+        paths.append(tmp_path / "pipe.txt")
+    prefetch(paths)  # returns, raises nothing
+    prefetch([])
