@@ -4,7 +4,8 @@ Stages, each a pure function over plain data:
 
 1. :func:`analyze_batch` (runs in worker processes with ``jobs > 1``): split each
    document into blocks, normalize every block, key it by xxh3-128 of its normalized
-   form (the exact tier), and for every distinct key compute its shingle set and MinHash
+   form (the exact tier), and for every distinct key not signed before (by this
+   process or, in a worker, by this worker) compute its shingle set and MinHash
    signature.  Blocks shorter than ``min_chars`` get no key: they are kept and counted,
    never compared.
 2. Merge the batches in document order: distinct normalized texts become *nodes*.
@@ -20,12 +21,13 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import itertools
 import multiprocessing
 import signal
 import sys
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -94,21 +96,30 @@ class _Batch:
     rows: np.ndarray  # (blocks, 5) int64: start, end, seg_start, seg_end, line
     slot: np.ndarray  # per block: index into new_keys, or -1 (too short to compare)
     new_keys: list[int]  # the batch's distinct exact keys, in first-seen order
-    sigs: np.ndarray  # their signatures, one row each
+    signed: np.ndarray  # which of them were signed (ascending indices into new_keys)
+    sigs: np.ndarray  # their signatures, one row per signed key
 
 
-def analyze_batch(texts: Sequence[str | bytes], config: ScanConfig, perms: tuple[np.ndarray, np.ndarray] | None = None) -> _Batch:
+def analyze_batch(
+    texts: Sequence[str | bytes],
+    config: ScanConfig,
+    perms: tuple[np.ndarray, np.ndarray] | None = None,
+    known: Container[int] = (),
+) -> _Batch:
     """Split, normalize, key, shingle and sign a batch of documents (pure); texts may
     come as UTF-8 (:attr:`Document.data`: half the size to send to a worker).
     ``perms``: the MinHash permutations (:func:`dedup.signatures.permutations`), so
-    that a worker need not import datasketch to make them."""
+    that a worker need not import datasketch to make them.  Keys in ``known`` (texts
+    whose signature the caller has already) are listed but not shingled or signed:
+    boilerplate that every page repeats is signed once, not once per batch."""
     hasher = xxhash.xxh3_128_intdigest
     min_chars = config.min_chars
     all_rows: list[tuple[int, int, int, int, int]] = []
     counts: list[int] = []
     slot: list[int] = []
     first: dict[int, int] = {}
-    norms: list[str] = []
+    signed: list[int] = []  # indices (into first) of the keys to sign
+    norms: list[str] = []  # their normalized texts
     for text in texts:
         if isinstance(text, bytes):
             text = text.decode("utf-8", "surrogatepass")
@@ -123,8 +134,10 @@ def analyze_batch(texts: Sequence[str | bytes], config: ScanConfig, perms: tuple
             key = hasher(norm.encode("utf-8", "surrogatepass"))
             k = first.get(key)
             if k is None:
-                k = first[key] = len(norms)
-                norms.append(norm)
+                k = first[key] = len(first)
+                if key not in known:
+                    signed.append(k)
+                    norms.append(norm)
             slot.append(k)
     if config.minhash_engine == "numpy" and config.scheme != "legacy":
         # Flat hashes straight into the signatures: no per-text sorted set is made.
@@ -137,8 +150,30 @@ def analyze_batch(texts: Sequence[str | bytes], config: ScanConfig, perms: tuple
         np.array(all_rows, dtype=np.int64).reshape(-1, 5),
         np.array(slot, dtype=np.int64),
         list(first),
+        np.array(signed, dtype=np.int64),
         sigs,
     )
+
+
+#: In a worker process: the keys this worker has signed, least recently met first
+#: (at most WORKER_KEYS: about 25 MB).  A key here was signed in an earlier batch of
+#: this worker, and the main process merges batches in the order they were submitted,
+#: which is the order each worker takes them in: by the time this batch is merged, the
+#: signature is known.  Forgetting a key only means signing it again.
+_signed_here: dict[int, None] = {}
+WORKER_KEYS = 1 << 18
+
+
+def _analyze_in_worker(texts: Sequence[bytes], config: ScanConfig, perms) -> _Batch:
+    """:func:`analyze_batch` in a pool worker, skipping the texts it signed before."""
+    res = analyze_batch(texts, config, perms, known=_signed_here)
+    for key in res.new_keys:  # signed now or met again: most recently used last
+        _signed_here.pop(key, None)
+        _signed_here[key] = None
+    if len(_signed_here) > WORKER_KEYS:
+        for key in list(itertools.islice(_signed_here, len(_signed_here) - WORKER_KEYS // 2)):
+            del _signed_here[key]
+    return res
 
 
 def _batches(documents: Iterable[Document], max_chars: int = 1 << 19, max_docs: int = 2000) -> Iterator[list[Document]]:
@@ -248,12 +283,16 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
 
     def merge(res: _Batch, n_docs: int) -> None:
         slot_node = np.empty(len(res.new_keys), dtype=np.int64)
+        sig_row = np.full(len(res.new_keys), -1, dtype=np.int64)
+        sig_row[res.signed] = np.arange(len(res.signed))
         fresh = []
-        for r, key in enumerate(res.new_keys):
+        for r, (key, row) in enumerate(zip(res.new_keys, sig_row.tolist())):
             node = node_of_key.get(key)
             if node is None:
+                if row < 0:  # skipped as known: cannot happen (see _signed_here)
+                    raise RuntimeError("internal error: a text was not signed and is not known")
                 node = node_of_key[key] = len(node_of_key)
-                fresh.append(r)
+                fresh.append(row)
             slot_node[r] = node
         sig.append(res.sigs[fresh])
         block_node = np.full(len(res.slot), -1, dtype=np.int64)  # -1: too short to compare
@@ -270,22 +309,22 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
         with bar(expected, "analyze", "doc") as pbar:
             for batch in _batches(collected()):
                 texts = [doc.data for doc in batch]
-                if config.jobs <= 1:
-                    merge(analyze_batch(texts, config, perms), len(texts))
+                if config.jobs <= 1:  # every text merged so far has its signature
+                    merge(analyze_batch(texts, config, perms, known=node_of_key), len(texts))
                     continue
                 if executor is None:
                     if held is None:
                         held = texts
                         continue
                     executor = ProcessPoolExecutor(max_workers=config.jobs, mp_context=_worker_context(), initializer=_worker_init)
-                    in_flight.append((executor.submit(analyze_batch, held, config, perms), len(held)))
+                    in_flight.append((executor.submit(_analyze_in_worker, held, config, perms), len(held)))
                     held = None
-                in_flight.append((executor.submit(analyze_batch, texts, config, perms), len(texts)))
+                in_flight.append((executor.submit(_analyze_in_worker, texts, config, perms), len(texts)))
                 while len(in_flight) > window:
                     future, n_docs = in_flight.popleft()
                     merge(future.result(), n_docs)
             if held is not None:  # a single batch: no workers
-                merge(analyze_batch(held, config, perms), len(held))
+                merge(analyze_batch(held, config, perms, known=node_of_key), len(held))
             while in_flight:
                 future, n_docs = in_flight.popleft()
                 merge(future.result(), n_docs)

@@ -1096,3 +1096,59 @@ def test_document_keeps_its_text_as_utf8_and_gives_it_back_unchanged():
     assert Document("a", text, order=3, date="2024-01-02") == doc  # meta is not compared
     with pytest.raises(AttributeError):
         doc.order = 1
+
+
+# --------------------------------------------------------------------------- analysis of batches
+
+MENU = "Adana Adıyaman Afyonkarahisar Ağrı Amasya Ankara Antalya Artvin Aydın Balıkesir"
+WIDGET = "Yazı boyutunu büyüt A+ A- küçült, paylaş, yazdır"
+
+
+def _page(i: int) -> bytes:
+    return f"{MENU}\nHaber {i}: belediye meclisi bugün {i * 7} gündem maddesini görüştü.\n{WIDGET}\n".encode()
+
+
+def test_known_texts_are_keyed_but_not_signed_again():
+    import importlib
+
+    detect_module = importlib.import_module("dedup.detect")
+    config = ScanConfig()
+    first = detect_module.analyze_batch([_page(1), _page(2)], config)
+    assert len(first.new_keys) == 4 and first.signed.tolist() == [0, 1, 2, 3]  # menu, story 1, widget, story 2
+    again = detect_module.analyze_batch([_page(3)], config, known=set(first.new_keys))
+    assert len(again.new_keys) == 3 and first.new_keys[0] in again.new_keys
+    assert again.signed.tolist() == [1] and again.sigs.shape == (1, config.num_perm)  # only the new story
+    # The one signature made is the one made without skipping.
+    full = detect_module.analyze_batch([_page(3)], config)
+    assert np.array_equal(again.sigs[0], full.sigs[1])
+
+
+def test_a_worker_signs_boilerplate_once_and_forgets_the_least_recent(monkeypatch):
+    import importlib
+
+    detect_module = importlib.import_module("dedup.detect")
+    monkeypatch.setattr(detect_module, "_signed_here", {})
+    monkeypatch.setattr(detect_module, "WORKER_KEYS", 8)
+    config = ScanConfig()
+    signed = [len(detect_module._analyze_in_worker([_page(i)], config, None).signed) for i in range(12)]
+    assert signed[0] == 3 and set(signed[1:]) == {1}  # menu and widget signed by the first batch only
+    assert len(detect_module._signed_here) <= 8
+    menu_key = detect_module.analyze_batch([_page(0)], config).new_keys[0]
+    assert menu_key in detect_module._signed_here  # met in every batch: never the least recent
+    story0 = detect_module.analyze_batch([_page(0)], config).new_keys[1]
+    assert story0 not in detect_module._signed_here  # forgotten: it would be signed again
+    assert len(detect_module._analyze_in_worker([_page(0)], config, None).signed) == 1
+
+
+def test_boilerplate_in_every_batch_gives_the_same_result_with_workers(monkeypatch):
+    import importlib
+
+    detect_module = importlib.import_module("dedup.detect")
+    documents = [Document(id=f"p{i}.txt", text=_page(i % 40).decode(), order=i) for i in range(300)]
+    whole = detect(documents, ScanConfig(jobs=1))
+    real = detect_module._batches
+    monkeypatch.setattr(detect_module, "_batches", lambda docs: real(docs, max_docs=9))
+    split_up = detect(iter(documents), ScanConfig(jobs=2))
+    assert split_up.clusters == whole.clusters and split_up.removed == whole.removed
+    assert split_up.stats == whole.stats
+    assert whole.stats["distinct_texts"] == 42  # menu, widget and 40 stories
