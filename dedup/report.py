@@ -49,13 +49,16 @@ class OutputTexts(Sequence):
     def __len__(self) -> int:
         return len(self._det.documents)
 
-    def _plan(self, i: int) -> list[tuple[int, int]] | None:
+    def _plan(self, i: int, text: str | None = None) -> list[tuple[int, int]] | None:
+        """The slices of document ``i``'s output (None: unchanged); ``text``: the
+        document's text, when the caller has decoded it already."""
         det = self._det
         if not det.removed[i]:
             return None
         spans = self._spans.get(i)
         if spans is None:
-            spans = self._spans[i] = plan_cut(det.documents[i].text, det.blocks[i], det.removed[i])
+            text = det.documents[i].text if text is None else text
+            spans = self._spans[i] = plan_cut(text, det.blocks[i], det.removed[i])
         return spans
 
     def __getitem__(self, i):
@@ -123,20 +126,24 @@ def parameters(config: ScanConfig, inputs: list[str] | None = None) -> dict:
     return params
 
 
-def _previews(det: Detection) -> dict[tuple[int, int], str]:
-    """The preview of every cluster member, keyed by (document, block): made in
-    document order, so that each document's text is decoded once."""
+def _member_facts(det: Detection, outputs: Sequence[str]) -> dict[tuple[int, int], tuple[int, int, int, str]]:
+    """``(line, start, end, preview)`` of every cluster member, keyed by (document,
+    block).  Made in document order, each document decoded once, and that text also
+    plans the document's output (:class:`OutputTexts`), which would decode it again."""
     wanted: dict[int, list[int]] = {}
     for c in det.clusters:
         for m in c.members:
             wanted.setdefault(m.doc, []).append(m.block)
-    out: dict[tuple[int, int], str] = {}
+    plan = outputs._plan if isinstance(outputs, OutputTexts) else None
+    out: dict[tuple[int, int], tuple[int, int, int, str]] = {}
     for d in sorted(wanted):
         text = det.documents[d].text
+        if plan is not None:
+            plan(d, text)
         rows = det.blocks[d].rows
-        for b in wanted[d]:
-            start, end = rows[b, 0:2].tolist()
-            out[d, b] = _preview(text[start:end])
+        blocks = wanted[d]
+        for b, (start, end, line) in zip(blocks, rows[blocks][:, (0, 1, 4)].tolist()):
+            out[d, b] = (line, start, end, _preview(text[start:end]))
     return out
 
 
@@ -152,6 +159,7 @@ def build_report(
     unchanged (``where``, ``reason``, ``chars``): it is counted apart from documents."""
     skipped = skipped or []
     docs = det.documents
+    facts = _member_facts(det, outputs)
     doc_rows = []
     total_in = total_out = total_blocks = total_removed = 0
     length = outputs.length if isinstance(outputs, OutputTexts) else (lambda i: len(outputs[i]))
@@ -178,24 +186,22 @@ def build_report(
         total_removed += len(removed)
     clusters = []
     duplicate_blocks = 0
-    previews = _previews(det)
     for c in det.clusters:
         duplicate_blocks += len(c.members)
         members = []
         for m in c.members:
-            doc = docs[m.doc]
-            b = det.blocks[m.doc][m.block]
+            line, start, end, preview = facts[m.doc, m.block]
             members.append(
                 {
-                    "document": doc.id,
+                    "document": docs[m.doc].id,
                     "block": m.block,
-                    "line": b.line,
-                    "span": [b.start, b.end],
-                    "chars": b.end - b.start,
+                    "line": line,
+                    "span": [start, end],
+                    "chars": end - start,
                     "similarity": round(m.similarity, 4),
                     "match": m.match,
                     "action": "kept" if m.match == "canonical" else "removed",
-                    "preview": previews[m.doc, m.block],
+                    "preview": preview,
                 }
             )
         clusters.append(
