@@ -704,15 +704,21 @@ def main(argv=None) -> int:
         def log(msg):
             print(f"[{mb:g} MB] {msg}", file=sys.stderr, flush=True)
 
-        # dedup: runs of jobs 1 and 2 alternate, so that a disk or a neighbour that slows
-        # down during the sequence weighs on both alike.
+        # dedup and the floor: rounds of dedup jobs 1, jobs 2, floor 1 process, floor 2
+        # processes, so that a disk or a neighbour that slows down during the sequence
+        # weighs on all of them alike (this machine's speed drifts by tens of percent
+        # within an hour: ratios of medians taken minutes apart would carry the drift).
         all_runs: dict[int, list[dict]] = {j: [] for j in args.jobs}
-        for i in range(args.runs if "dedup" in parts else 0):
-            for jobs in args.jobs:
+        floor_runs: dict[int, list[dict]] = {p: [] for p in (1, 2)} if "floor" in parts else {}
+        for i in range(args.runs if "dedup" in parts or floor_runs else 0):
+            for jobs in args.jobs if "dedup" in parts else ():
                 extra = {"clusters": str(corpus / "dedup_clusters.npy")} if (i == 0 and jobs == args.jobs[0]) else {}
                 r = run_child("dedup", {"corpus": str(corpus), "jobs": jobs, "out_root": str(out_root), **extra})
                 log(f"dedup jobs={jobs} run {i + 1}: {r['wall']:.2f} s, rss {r['rss_main_mb']:.0f}+{r['rss_worker_mb']:.0f} MB")
                 all_runs[jobs].append(r)
+            for procs, runs in floor_runs.items():
+                runs.append(run_child("floor", {"corpus": str(corpus), "procs": procs}))
+                log(f"floor procs={procs} run {i + 1}: {runs[-1]['wall']:.2f} s")
         for jobs, runs in all_runs.items() if "dedup" in parts else ():
             blocks = runs[0]["summary"]["blocks"]
             stages = sorted({k for r in runs for k in r["timings"]})
@@ -728,10 +734,7 @@ def main(argv=None) -> int:
         if "dedup" in parts:
             R["dedup_quality"] = quality(np.load(corpus / "dedup_clusters.npy"), corpus)
 
-        # floor
-        for procs in (1, 2) if "floor" in parts else ():
-            runs = [run_child("floor", {"corpus": str(corpus), "procs": procs}) for _ in range(args.runs)]
-            log(f"floor procs={procs}: {[round(r['wall'], 2) for r in runs]}")
+        for procs, runs in floor_runs.items():
             R[f"floor_p{procs}"] = {"wall": med([r["wall"] for r in runs]), "walls": [round(r["wall"], 3) for r in runs],
                                     "lines": runs[0]["lines"], "rss_main_mb": med([r["rss_main_mb"] for r in runs]),
                                     "rss_worker_mb": med([r["rss_worker_mb"] for r in runs])}
@@ -794,7 +797,9 @@ def render(results: dict) -> str:
     L.append(f"Load average when the run started: {info.get('load_avg_at_start')} (another engineer works on the same "
              "machine; a busy core slows every row of one size alike, but compare rows of one size, not across runs).")
     L.append("")
-    L.append("Medians of the runs (each in a fresh process; wall time inside the process, imports excluded). "
+    L.append("Medians of the runs (each in a fresh process; wall time inside the process, imports excluded; "
+             "the runs of dedup and of the floor alternate round by round, so one slow spell weighs on both; sizes "
+             "measured at git d45089d or older ran all dedup runs first). "
              "MB = 10^6 bytes of UTF-8 input; blocks = dedup's line blocks. RSS: main process / largest worker.")
     if not any("naive" in R or "peers" in R for R in results["sizes"].values()):
         L += ["", "The per-shingle datasketch loop and the peers are not in this file's raw results: their last "
