@@ -22,10 +22,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import weakref
 from pathlib import Path
 
 import numpy as np
 
+from .interrupts import deferred_signals
 from .lsh import low_bytes
 
 __all__ = ["SignatureSpill"]
@@ -44,8 +46,13 @@ class SignatureSpill:
         self._rows_file = None
         self._band_files: list = []
         self._fd: int | None = None
-        self._dir = Path(tempfile.mkdtemp(prefix="dedup-signatures-", dir=dir))
+        self._dir: Path | None = None
         try:  # an interruption here (Ctrl-C, SIGTERM) must not leave the folder behind
+            with deferred_signals():  # not even between mkdtemp's mkdir and this line
+                self._dir = Path(tempfile.mkdtemp(prefix="dedup-signatures-", dir=dir))
+                # Removed at exit at the latest, should an interruption fall between
+                # this constructor and the caller's with statement.
+                self._finalizer = weakref.finalize(self, shutil.rmtree, self._dir, True)
             self._rows_file = open(self._dir / "rows", "wb")
             for b in range(bands):
                 self._band_files.append(open(self._dir / f"band-{b:03d}", "wb"))
@@ -175,7 +182,8 @@ class SignatureSpill:
         for f in self._band_files:
             if not f.closed:
                 f.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._dir is not None:
+            self._finalizer()  # removes the folder, once
 
     def __enter__(self) -> SignatureSpill:
         return self

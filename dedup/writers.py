@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 from .errors import OutputError, UsageError
+from .interrupts import deferred_signals
 from .model import Document
 from .readers import Loaded
 from .report import OutputTexts
@@ -152,9 +153,13 @@ class TreeWriter:
         try:
             parent = self.out.absolute().parent
             parent.mkdir(parents=True, exist_ok=True)
-            self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=parent))
+            with deferred_signals():  # an interruption lands after self._tmp is set
+                self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=parent))
         except OSError as exc:
             raise self._failed(exc) from None
+        except BaseException:  # interrupted: __exit__ is not called when __enter__ fails
+            self.__exit__(None, None, None)
+            raise
         self._thread = threading.Thread(target=self._drain, name="dedup-writer", daemon=True)
         self._thread.start()
         return self

@@ -503,3 +503,42 @@ def test_read_ahead_hints_never_fail_and_never_open_a_fifo_for_good(tmp_path):
         paths.append(tmp_path / "pipe.txt")
     prefetch(paths)  # returns, raises nothing
     prefetch([])
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("make", ["spill", "writer"])
+def test_a_signal_right_after_the_scratch_folder_is_made_leaves_nothing(make, tmp_path, monkeypatch):
+    # The race a busy machine hit: SIGTERM handled between mkdtemp's mkdir and the
+    # caller taking hold of the folder. The signal must still stop the run, after the
+    # folder is known, so that it is removed.
+    import tempfile
+
+    from dedup.spill import SignatureSpill
+    from dedup.writers import TreeWriter
+
+    real = tempfile.mkdtemp
+
+    def mkdtemp_then_signal(*args, **kwargs):
+        made = real(*args, **kwargs)
+        signal.raise_signal(signal.SIGTERM)  # handled at once, unless held back
+        return made
+
+    def stop(signum, frame):
+        raise _Stop()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp_then_signal)
+    try:
+        with pytest.raises(_Stop):
+            if make == "spill":
+                SignatureSpill(192, 38, 5, dir=str(tmp_path))
+            else:
+                with TreeWriter(tmp_path / "out"):
+                    pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert list(tmp_path.iterdir()) == []
