@@ -17,7 +17,7 @@ Measured side by side on the same corpus:
   deduplicated corpus and the report to a temporary folder; per-stage seconds from
   ``result.timings``.
 * ``floor`` — read every file (with the read-ahead hints dedup's reader gives,
-  ``dedup.readers.prefetch``), split it into lines, ``dedup.normalize.normalize`` every
+  ``dedup.readers.read_ahead``), split it into lines, ``dedup.normalize.normalize`` every
   non-blank line and hash its character 5-grams with ``dedup.shingle.shingle_hashes``
   (in batches of about 2 MB, like dedup; hashed only, not sorted into sets), nothing
   else; one process and two.
@@ -273,7 +273,7 @@ def _floor_files(corpus: str) -> list[str]:
 
 def _floor_work(paths: list[str]) -> tuple[int, int]:
     from dedup.normalize import normalize
-    from dedup.readers import prefetch
+    from dedup.readers import read_ahead
     from dedup.shingle import shingle_hashes
 
     lines = shingles = 0
@@ -286,9 +286,7 @@ def _floor_work(paths: list[str]) -> tuple[int, int]:
             shingles += len(shingle_hashes(batch, "char", 5)[0])  # hashed, not sorted into sets
         batch, size = [], 0
 
-    for k, p in enumerate(paths):
-        if k % 32 == 0:  # the same read-ahead hints as dedup's reader: a fair floor
-            prefetch(paths[k + 32 if k else 0 : k + 64])
+    for p in read_ahead(paths):  # the same read-ahead hints as dedup's reader: a fair floor
         with open(p, encoding="utf-8") as f:
             text = f.read()
         for line in text.splitlines():

@@ -23,7 +23,9 @@ _SIGNALS = tuple(s for s in (getattr(signal, "SIGINT", None), getattr(signal, "S
 def deferred_signals() -> Iterator[None]:
     """Run the block with SIGINT and SIGTERM noted instead of handled; deliver them,
     in order, to the handlers in place before, when the block ends (however it ends).
-    Python handles signals in the main thread only: elsewhere this does nothing."""
+    Python handles signals in the main thread only: elsewhere this does nothing, and
+    so it does for a signal whose handler was not set from Python (it could not be put
+    back)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -32,11 +34,26 @@ def deferred_signals() -> Iterator[None]:
     def note(signum, frame):  # noqa: ARG001
         pending.append(signum)
 
-    previous = {s: signal.signal(s, note) for s in _SIGNALS}
+    previous: dict[int, object] = {}
     try:
+        for s in _SIGNALS:
+            handler = signal.getsignal(s)
+            if handler is None:
+                continue
+            previous[s] = handler  # before the swap: an interruption here still restores it
+            signal.signal(s, note)
         yield
     finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
+        # Every handler goes back before anything is delivered, and each one even if
+        # a signal arriving meanwhile raises from a handler already put back.
+        _restore(list(previous.items()))
         for s in pending:
             signal.raise_signal(s)
+
+
+def _restore(handlers: list[tuple[int, object]]) -> None:
+    if handlers:
+        try:
+            signal.signal(*handlers[0])
+        finally:
+            _restore(handlers[1:])

@@ -12,14 +12,13 @@ from .config import ScanConfig
 from .detect import Detection, detect, release_memory
 from .errors import InputError, UsageError
 from .model import Document
-from .readers import Loaded, Source, discover, prefetch, read_source, shown
+from .readers import Loaded, Source, discover, read_ahead, read_source, shown
 from .report import OutputTexts, build_report, dump_chunks, output_texts, render_markdown
 from .writers import TreeWriter, check_out_dir, output_files
 
 __all__ = ["scan", "read_corpus", "iter_documents", "ScanResult"]
 
 REPORT_FILES = ("report.json", "report.md")
-PREFETCH_AHEAD = 64  # files whose reading the kernel is asked to start ahead of time
 
 
 @dataclass
@@ -46,12 +45,8 @@ def iter_documents(sources: Sequence[Source], config: ScanConfig, loaded_files: 
     ``clock[0]`` accumulates the seconds spent reading."""
     seen: dict[str, str] = {}
     count = 0
-    hinted = 0  # files up to here were handed to prefetch()
-    for at, src in enumerate(sources):
-        t = time.perf_counter()
-        if at + PREFETCH_AHEAD // 2 >= hinted:
-            prefetch([s.path for s in sources[hinted : at + PREFETCH_AHEAD]])
-            hinted = at + PREFETCH_AHEAD
+    t = time.perf_counter()  # the read-ahead hints, given between files, count as reading
+    for src in read_ahead(sources, lambda src: src.path):
         loaded = read_source(
             src,
             text_field=config.text_field,
@@ -80,6 +75,7 @@ def iter_documents(sources: Sequence[Source], config: ScanConfig, loaded_files: 
         if clock is not None:
             clock[0] += time.perf_counter() - t
         yield from docs
+        t = time.perf_counter()
 
 
 def scan(

@@ -155,13 +155,15 @@ class TreeWriter:
             parent.mkdir(parents=True, exist_ok=True)
             with deferred_signals():  # an interruption lands after self._tmp is set
                 self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=parent))
+            thread = threading.Thread(target=self._drain, name="dedup-writer", daemon=True)
+            thread.start()
+            self._thread = thread  # once started: __exit__ stops it
         except OSError as exc:
+            self.__exit__(None, None, None)
             raise self._failed(exc) from None
         except BaseException:  # interrupted: __exit__ is not called when __enter__ fails
             self.__exit__(None, None, None)
             raise
-        self._thread = threading.Thread(target=self._drain, name="dedup-writer", daemon=True)
-        self._thread.start()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -542,3 +542,40 @@ def test_a_signal_right_after_the_scratch_folder_is_made_leaves_nothing(make, tm
     finally:
         signal.signal(signal.SIGTERM, previous)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_held_back_signals_are_delivered_and_every_handler_put_back():
+    from dedup.interrupts import deferred_signals
+
+    def stop(signum, frame):
+        raise _Stop(signum)
+
+    before = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with pytest.raises(_Stop) as caught:
+            with deferred_signals():
+                signal.raise_signal(signal.SIGTERM)
+                signal.raise_signal(signal.SIGINT)
+                done = True  # the block ran to its end: both were only noted
+        assert done and caught.value.args == (signal.SIGTERM,)  # the first, in order
+        # The first delivery raised: the second handler was put back all the same.
+        assert signal.getsignal(signal.SIGINT) is stop and signal.getsignal(signal.SIGTERM) is stop
+    finally:
+        for s, h in before.items():
+            signal.signal(s, h)
+
+
+def test_read_ahead_yields_every_item_in_order_and_hints_each_file_once(tmp_path, monkeypatch):
+    import importlib
+
+    readers = importlib.import_module("dedup.readers")
+    hinted: list[str] = []
+    monkeypatch.setattr(readers, "prefetch", lambda paths: hinted.extend(paths))
+    items = [f"f{i:03d}" for i in range(150)]
+    seen = []
+    for item in readers.read_ahead(items, ahead=8):
+        seen.append(item)
+        assert item in hinted  # asked for before it is read
+        assert len(hinted) <= len(seen) + 8  # never more than `ahead` beyond
+    assert seen == items and hinted == items
