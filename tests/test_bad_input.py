@@ -441,7 +441,12 @@ def test_a_script_without_main_guard_gets_a_clear_error(tmp_path):
         "    print('CAUGHT', exc)\n",
         encoding="utf-8",
     )
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    # A worker that re-runs the script starts a scan of its own and can be stopped by
+    # the pool in the middle of it, leaving its signature folder: keep that out of /tmp.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
     caught = [line for line in proc.stdout.splitlines() if line.startswith("CAUGHT")]
     assert caught and "a worker process died" in caught[0] and "__main__" in caught[0]
 
