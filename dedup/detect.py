@@ -155,11 +155,12 @@ def analyze_batch(
     )
 
 
-#: In a worker process: the keys this worker has signed, least recently met first
-#: (at most WORKER_KEYS: about 40 MB; a worker's peak RSS went 50 -> 88 MB at 300 MB).  A key here was signed in an earlier batch of
-#: this worker, and the main process merges batches in the order they were submitted,
-#: which is the order each worker takes them in: by the time this batch is merged, the
-#: signature is known.  Forgetting a key only means signing it again.
+#: In a worker process: the keys this worker has signed, least recently met first (at
+#: most WORKER_KEYS: about 40 MB; a worker's peak RSS went 50 -> 88 MB at 300 MB).  A
+#: key here was signed in an earlier batch of this worker, and the main process merges
+#: batches in the order they were submitted, which is the order each worker takes them
+#: in: by the time this batch is merged, the signature is known.  Forgetting a key only
+#: means signing it again.
 _signed_here: dict[int, None] = {}
 WORKER_KEYS = 1 << 18
 

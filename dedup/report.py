@@ -49,7 +49,7 @@ class OutputTexts(Sequence):
     def __len__(self) -> int:
         return len(self._det.documents)
 
-    def _plan(self, i: int, text: str | None = None) -> list[tuple[int, int]] | None:
+    def plan(self, i: int, text: str | None = None) -> list[tuple[int, int]] | None:
         """The slices of document ``i``'s output (None: unchanged); ``text``: the
         document's text, when the caller has decoded it already."""
         det = self._det
@@ -67,14 +67,14 @@ class OutputTexts(Sequence):
         if i < 0:
             i += len(self)
         text = self._det.documents[i].text
-        spans = self._plan(i)
+        spans = self.plan(i)
         if spans is None:
             return text
         return "".join(text[s:e] for s, e in spans)
 
     def length(self, i: int) -> int:
         """``len(self[i])``, without making the text."""
-        spans = self._plan(i)
+        spans = self.plan(i)
         if spans is None:
             return self._det.documents[i].length
         return sum(e - s for s, e in spans)
@@ -134,7 +134,7 @@ def _member_facts(det: Detection, outputs: Sequence[str]) -> dict[tuple[int, int
     for c in det.clusters:
         for m in c.members:
             wanted.setdefault(m.doc, []).append(m.block)
-    plan = outputs._plan if isinstance(outputs, OutputTexts) else None
+    plan = outputs.plan if isinstance(outputs, OutputTexts) else None
     out: dict[tuple[int, int], tuple[int, int, int, str]] = {}
     for d in sorted(wanted):
         text = det.documents[d].text

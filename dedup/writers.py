@@ -158,11 +158,10 @@ class TreeWriter:
             thread = threading.Thread(target=self._drain, name="dedup-writer", daemon=True)
             thread.start()
             self._thread = thread  # once started: __exit__ stops it
-        except OSError as exc:
+        except BaseException as exc:  # __exit__ is not called when __enter__ fails
             self.__exit__(None, None, None)
-            raise self._failed(exc) from None
-        except BaseException:  # interrupted: __exit__ is not called when __enter__ fails
-            self.__exit__(None, None, None)
+            if isinstance(exc, OSError):
+                raise self._failed(exc) from None
             raise
         return self
 
