@@ -679,7 +679,9 @@ def main(argv=None) -> int:
     if args.merge and args.json and Path(args.json).exists():
         old = json.loads(Path(args.json).read_text())
         results["sizes"] = {k: v for k, v in old.get("sizes", {}).items()}
-        results["command"] = old.get("command", "") + "\n" + command
+        # One line per distinct command (a merged run repeats one that ran before).
+        earlier = [c for c in old.get("command", "").splitlines() if c]
+        results["command"] = "\n".join(dict.fromkeys([*earlier, command]))
         for k, v in old.get("machine", {}).items():  # e.g. peer versions from a run that measured them
             if k not in info or str(info[k]).startswith("unavailable") and not str(v).startswith("unavailable"):
                 info[k] = v
