@@ -23,7 +23,7 @@ from dedup.lsh import candidate_pairs, candidate_probability, choose_params
 from dedup.normalize import _TABLE, _translate, normalize, weighted_length
 from dedup.shingle import jaccard, shingle_sets
 from dedup.signatures import signatures
-from dedup.split import date_header, split
+from dedup.split import _rows, date_header, split, split_rows
 
 from conftest import assert_cut_from, max_break_run, write_docs
 
@@ -123,6 +123,18 @@ def test_split_line_blocks_match_a_reference_splitter(lines, last):
         seg = text[b.seg_start : b.seg_end]
         assert "\n" not in seg and "\r" not in seg
         assert seg.strip() == text[b.start : b.end]
+
+
+@FAST
+@given(
+    st.sampled_from(["", "date 2025-12-11 ", "\ufeff date 2025-12-11\n", "\n\ndate 2025-12-11\t\n \n"]),
+    st.lists(st.text(alphabet="ab İı \t\u00a0\u3000\ufeff\u2028\x0b.", max_size=8), max_size=12),
+)
+def test_split_line_fast_path_gives_the_general_rows(header, lines):
+    # Text whose only line break is \n takes a faster path: same rows, to the offset.
+    text = header + "\n".join(lines)
+    _, begin = date_header(text)
+    assert split_rows(text, "line") == _rows(text, begin, "line")
 
 
 @FAST
