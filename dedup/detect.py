@@ -34,13 +34,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import xxhash
-from tqdm import tqdm
 
 from .cluster import star_clusters
 from .config import ScanConfig
 from .errors import WorkerError
 from .lsh import Candidates, candidates
 from .model import Blocks, Document
+from .progress import bar as progress_bar
 from .normalize import normalize, weighted_length
 from .shingle import jaccard, jaccard_many, shingle_hashes, shingle_sets
 from .signatures import permutations, signatures, signatures_flat
@@ -267,7 +267,7 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
             yield doc
 
     def bar(total: int | None, desc: str, unit: str):
-        return tqdm(total=total, desc=desc, unit=unit, disable=not progress, file=sys.stderr, leave=False, dynamic_ncols=True)
+        return progress_bar(total, desc, unit, progress)
 
     # 1-2. analyze batches (in order) and merge them into nodes: a node is a distinct
     # normalized text, numbered in order of first appearance.  The merge touches each

@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import json
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from . import __version__
@@ -18,10 +18,11 @@ from .cut import plan_cut
 from .detect import Detection
 from .normalize import NORMALIZATION_VERSION
 
-__all__ = ["SCHEMA_VERSION", "build_report", "render_markdown", "output_texts", "OutputTexts", "dumps", "dump_chunks"]
+__all__ = ["SCHEMA_VERSION", "build_report", "report_steps", "render_markdown", "output_texts", "OutputTexts", "dumps", "dump_chunks"]
 
 SCHEMA_VERSION = 1
 PREVIEW_CHARS = 120
+PROGRESS_STEP = 1024  # documents or clusters between two progress updates
 
 
 def _version(name: str) -> str | None:
@@ -126,17 +127,22 @@ def parameters(config: ScanConfig, inputs: list[str] | None = None) -> dict:
     return params
 
 
-def _member_facts(det: Detection, outputs: Sequence[str]) -> dict[tuple[int, int], tuple[int, int, int, str]]:
+def _member_facts(det: Detection, outputs: Sequence[str], advance: Callable[[int], None]) -> dict[tuple[int, int], tuple[int, int, int, str]]:
     """``(line, start, end, preview)`` of every cluster member, keyed by (document,
     block).  Made in document order, each document decoded once, and that text also
-    plans the document's output (:class:`OutputTexts`), which would decode it again."""
+    plans the document's output (:class:`OutputTexts`), which would decode it again.
+    ``advance(k)``: ``k`` more documents are done."""
     wanted: dict[int, list[int]] = {}
     for c in det.clusters:
         for m in c.members:
             wanted.setdefault(m.doc, []).append(m.block)
     plan = outputs.plan if isinstance(outputs, OutputTexts) else None
     out: dict[tuple[int, int], tuple[int, int, int, str]] = {}
+    done = 0
     for d in sorted(wanted):
+        if d - done >= PROGRESS_STEP:
+            advance(d - done)
+            done = d
         text = det.documents[d].text
         if plan is not None:
             plan(d, text)
@@ -144,7 +150,15 @@ def _member_facts(det: Detection, outputs: Sequence[str]) -> dict[tuple[int, int
         blocks = wanted[d]
         for b, (start, end, line) in zip(blocks, rows[blocks][:, (0, 1, 4)].tolist()):
             out[d, b] = (line, start, end, _preview(text[start:end]))
+    if len(det.documents) > done:
+        advance(len(det.documents) - done)
     return out
+
+
+def report_steps(det: Detection) -> int:
+    """The steps :func:`build_report` reports to ``progress``: one per document and one
+    per cluster."""
+    return len(det.documents) + len(det.clusters)
 
 
 def build_report(
@@ -154,12 +168,15 @@ def build_report(
     out_paths: list[str | None],
     inputs: list[str] | None = None,
     skipped: list[dict] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict:
     """The report of a scan.  ``skipped`` lists what ``--on-error skip`` passed through
-    unchanged (``where``, ``reason``, ``chars``): it is counted apart from documents."""
+    unchanged (``where``, ``reason``, ``chars``): it is counted apart from documents.
+    ``progress(k)`` is told that ``k`` more of :func:`report_steps` are done."""
     skipped = skipped or []
+    advance = progress or (lambda k: None)
     docs = det.documents
-    facts = _member_facts(det, outputs)
+    facts = _member_facts(det, outputs, advance)
     doc_rows = []
     total_in = total_out = total_blocks = total_removed = 0
     length = outputs.length if isinstance(outputs, OutputTexts) else (lambda i: len(outputs[i]))
@@ -186,7 +203,9 @@ def build_report(
         total_removed += len(removed)
     clusters = []
     duplicate_blocks = 0
-    for c in det.clusters:
+    for k, c in enumerate(det.clusters, start=1):
+        if k % PROGRESS_STEP == 0:
+            advance(PROGRESS_STEP)
         duplicate_blocks += len(c.members)
         members = []
         for m in c.members:
@@ -215,6 +234,8 @@ def build_report(
                 "members": members,
             }
         )
+    if len(det.clusters) % PROGRESS_STEP:
+        advance(len(det.clusters) % PROGRESS_STEP)
     summary = {
         "documents": len(docs),
         "blocks": total_blocks,

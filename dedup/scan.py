@@ -13,7 +13,8 @@ from .detect import Detection, detect, release_memory
 from .errors import InputError, UsageError
 from .model import Document
 from .readers import Loaded, Source, discover, read_ahead, read_source, shown
-from .report import OutputTexts, build_report, dump_chunks, output_texts, render_markdown
+from .progress import bar
+from .report import OutputTexts, build_report, dump_chunks, output_texts, render_markdown, report_steps
 from .writers import TreeWriter, check_out_dir, output_files
 
 __all__ = ["scan", "read_corpus", "iter_documents", "ScanResult"]
@@ -125,7 +126,8 @@ def scan(
 
     def make_report() -> dict:
         t1 = time.perf_counter()
-        report = build_report(det, config, outputs, out_paths, inputs=[os.fspath(p) for p in inputs], skipped=skipped)
+        with bar(report_steps(det), "report", "step", progress) as pbar:
+            report = build_report(det, config, outputs, out_paths, inputs=[os.fspath(p) for p in inputs], skipped=skipped, progress=pbar.update)
         timings["plan"] = time.perf_counter() - t1
         return report
 
@@ -137,8 +139,10 @@ def scan(
             # Output files are cut and encoded one at a time and handed to the writer
             # thread; the report is built while the last of them reach the disk.
             if not dry_run:
-                for rel, data in output_files(loaded, documents, outputs, config.text_field):
-                    tree.add(rel, data)
+                with bar(len(loaded), "write", "file", progress) as pbar:
+                    for rel, data in output_files(loaded, documents, outputs, config.text_field):
+                        tree.add(rel, data)
+                        pbar.update()
             report = make_report()
             # JSONL can carry lone surrogates (\\ud800 escapes): in the reports they stay escapes.
             tree.add("report.json", (chunk.encode("utf-8", "backslashreplace") for chunk in dump_chunks(report)))

@@ -1164,3 +1164,34 @@ def test_boilerplate_in_every_batch_gives_the_same_result_with_workers(monkeypat
     assert split_up.clusters == whole.clusters and split_up.removed == whole.removed
     assert split_up.stats == whole.stats
     assert whole.stats["distinct_texts"] == 42  # menu, widget and 40 stories
+
+
+def _menu_corpus(folder: Path, pages: int) -> Path:
+    menu = "\n".join(["Adana Adıyaman Afyonkarahisar", "Ağrı Amasya Ankara Antalya", "Artvin Aydın Balıkesir Bilecik"])
+    return write_docs(folder, {f"p{i:03d}.txt": f"{menu}\nStory {i}: " + " ".join(f"w{i}x{k}" for k in range(12)) + "\n" for i in range(pages)})
+
+
+def test_report_progress_adds_up_to_its_steps(tmp_path, monkeypatch):
+    # The report bar must end full: every step reported once, whatever the step size.
+    import dedup.report as report_module
+
+    monkeypatch.setattr(report_module, "PROGRESS_STEP", 3)
+    root = _menu_corpus(tmp_path / "in", 11)
+    result = scan([root], None, ScanConfig())
+    steps: list[int] = []
+    report_module.build_report(result.detection, ScanConfig(), result.outputs, [None] * 11, progress=steps.append)
+    assert len(result.detection.clusters) == 3  # the three menu lines
+    assert sum(steps) == report_module.report_steps(result.detection) == 11 + 3
+    assert all(k > 0 for k in steps) and len(steps) > 2
+
+
+def test_scan_draws_a_bar_for_every_long_stage(tmp_path, capsys):
+    root = _menu_corpus(tmp_path / "in", 5)
+    scan([root], tmp_path / "out", ScanConfig(), progress=True)
+    err = capsys.readouterr().err
+    for stage, total in (("analyze", 5), ("candidates", None), ("verify+cluster", None), ("write", 5), ("report", 5 + 3)):
+        assert f"{stage}:" in err
+        if total is not None:
+            assert re.search(rf"{re.escape(stage)}: .*\b0/{total}\b", err), stage
+    scan([root], tmp_path / "out2", ScanConfig())
+    assert capsys.readouterr().err == ""
