@@ -27,7 +27,7 @@ import signal
 import sys
 import time
 from collections import OrderedDict, deque
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -242,11 +242,19 @@ def _policy_primary(config: ScanConfig, documents: Sequence[Document], rows: np.
     return None
 
 
-def detect(documents: Iterable[Document], config: ScanConfig, *, progress: bool = False, expected: int | None = None) -> Detection:
+def detect(
+    documents: Iterable[Document],
+    config: ScanConfig,
+    *,
+    progress: bool = False,
+    expected: int | Callable[[], int | None] | None = None,
+) -> Detection:
     """Find the duplicate blocks of ``documents`` (in their reading order).  They may
     come as a stream (an iterator that reads them): with ``jobs > 1`` the workers
     analyze the first batches while the next are read.  ``expected``: how many
-    documents to show in the progress bar when ``documents`` has no length."""
+    documents to show in the progress bar when ``documents`` has no length, or a
+    function giving the best estimate so far (asked again as batches are merged: a
+    JSONL file's count is known once it is read)."""
     bands, rows_per_band = config.lsh_params
     # Signatures go to disk as they arrive (see dedup.spill); their files are removed
     # when detection ends, however it ends.
@@ -254,12 +262,13 @@ def detect(documents: Iterable[Document], config: ScanConfig, *, progress: bool 
         return _detect(documents, config, spill, progress, expected)
 
 
-def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill, progress: bool, expected: int | None) -> Detection:
+def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill, progress: bool, expected) -> Detection:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     documents: list[Document] = []  # filled as the stream is read
     if expected is None and isinstance(stream, Sequence):
         expected = len(stream)
+    estimate = expected if callable(expected) else None
 
     def collected() -> Iterator[Document]:
         for doc in stream:
@@ -302,12 +311,16 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
         node_parts.append(block_node)
         count_parts.append(res.counts)
         row_parts.append(res.rows)
+        if estimate is not None:
+            total = estimate()
+            if total is not None and total != pbar.total:
+                pbar.total = max(total, pbar.n + n_docs)
         pbar.update(n_docs)
 
     try:
         perms = permutations(config.num_perm, config.seed, config.scheme) if config.scheme != "legacy" else None
         held: list[bytes] | None = None  # the first batch, until a second shows workers are worth starting
-        with bar(expected, "analyze", "doc") as pbar:
+        with bar(None if estimate is not None else expected, "analyze", "doc") as pbar:
             for batch in _batches(collected()):
                 texts = [doc.data for doc in batch]
                 if config.jobs <= 1:  # every text merged so far has its signature

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +79,35 @@ def iter_documents(sources: Sequence[Source], config: ScanConfig, loaded_files: 
         t = time.perf_counter()
 
 
+def _estimated_documents(sources: Sequence[Source], loaded: list[Loaded]) -> Callable[[], int | None]:
+    """How many documents the sources hold, as well as is known so far: one per text
+    file, the records of every JSONL file read, and for the JSONL files still to read
+    as many records per byte as the ones read had (None until one was read)."""
+    size: dict[str, int] = {}
+    for src in sources:
+        if src.kind == "jsonl":
+            try:
+                size[src.rel] = os.stat(src.path).st_size
+            except OSError:  # reported when the file is read
+                size[src.rel] = 0
+    texts = len(sources) - len(size)
+    total_bytes = sum(size.values())
+    seen = [0, 0, 0]  # files of `loaded` counted, their JSONL records, their JSONL bytes
+
+    def estimate() -> int | None:
+        for f in loaded[seen[0] :]:
+            if f.source.kind == "jsonl":
+                seen[1] += len(f.documents)
+                seen[2] += size[f.source.rel]
+        seen[0] = len(loaded)
+        records, read = seen[1], seen[2]
+        if not read:
+            return None
+        return texts + records + round((total_bytes - read) * records / read)
+
+    return estimate
+
+
 def scan(
     inputs: Sequence[str | os.PathLike],
     out: str | os.PathLike | None,
@@ -112,7 +141,7 @@ def scan(
         stream = list(stream)
         expected = len(stream)
     else:  # a text file is one document; a JSONL file's count is known once read
-        expected = len(sources) if all(src.kind == "text" for src in sources) else None
+        expected = len(sources) if all(src.kind == "text" for src in sources) else _estimated_documents(sources, loaded)
     read_before = clock[0]  # all of it with jobs 1, nothing with a stream
     det = detect(stream, config, progress=progress, expected=expected)
     documents = det.documents

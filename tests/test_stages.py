@@ -1195,3 +1195,25 @@ def test_scan_draws_a_bar_for_every_long_stage(tmp_path, capsys):
             assert re.search(rf"{re.escape(stage)}: .*\b0/{total}\b", err), stage
     scan([root], tmp_path / "out2", ScanConfig())
     assert capsys.readouterr().err == ""
+
+
+def test_jsonl_document_estimate_converges_to_the_count(tmp_path):
+    # With workers, JSONL is read as the analysis goes: the bar's total is the records
+    # of the files read so far plus, for the rest, as many records per byte.
+    from dedup.readers import discover
+    from dedup.scan import _estimated_documents, iter_documents
+
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.jsonl").write_text("".join(json.dumps({"id": f"a{i:02d}", "text": f"record {i:02d}"}) + "\n" for i in range(10)), encoding="utf-8")
+    (root / "b.jsonl").write_text("".join(json.dumps({"id": f"b{i:02d}", "text": f"record {i:02d}"}) + "\n" for i in range(30)), encoding="utf-8")
+    (root / "c.txt").write_text("one text file, one document\n", encoding="utf-8")
+    _, sources = discover([root])
+    loaded: list = []
+    estimate = _estimated_documents(sources, loaded)
+    assert estimate() is None  # nothing read: no total yet
+    stream = iter_documents(sources, ScanConfig(), loaded)
+    next(stream)  # a.jsonl is read whole before its first record comes out
+    assert estimate() == 1 + 10 + 30  # b.jsonl: same bytes per record as a.jsonl
+    rest = list(stream)
+    assert estimate() == len(rest) + 1 == 41
