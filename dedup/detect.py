@@ -262,7 +262,7 @@ def detect(
         return _detect(documents, config, spill, progress, expected)
 
 
-def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill, progress: bool, expected) -> Detection:
+def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill, progress: bool, expected: int | Callable[[], int | None] | None) -> Detection:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     documents: list[Document] = []  # filled as the stream is read

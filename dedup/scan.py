@@ -15,7 +15,7 @@ from .model import Document
 from .readers import Loaded, Source, discover, read_ahead, read_source, shown
 from .progress import bar
 from .report import OutputTexts, build_report, dump_chunks, output_texts, render_markdown, report_steps
-from .writers import TreeWriter, check_out_dir, output_files
+from .writers import TreeWriter, check_out_dir, output_files, written
 
 __all__ = ["scan", "read_corpus", "iter_documents", "ScanResult"]
 
@@ -80,9 +80,11 @@ def iter_documents(sources: Sequence[Source], config: ScanConfig, loaded_files: 
 
 
 def _estimated_documents(sources: Sequence[Source], loaded: list[Loaded]) -> Callable[[], int | None]:
-    """How many documents the sources hold, as well as is known so far: one per text
-    file, the records of every JSONL file read, and for the JSONL files still to read
-    as many records per byte as the ones read had (None until one was read)."""
+    """How many documents the sources hold, as well as is known so far: the documents
+    of every file read (a skipped file has none), one per text file still to read, and
+    for the JSONL files still to read as many records per byte as the JSONL files read
+    that gave records (None while there is no such file).  Exact once every JSONL file
+    has been read."""
     size: dict[str, int] = {}
     for src in sources:
         if src.kind == "jsonl":
@@ -90,20 +92,28 @@ def _estimated_documents(sources: Sequence[Source], loaded: list[Loaded]) -> Cal
                 size[src.rel] = os.stat(src.path).st_size
             except OSError:  # reported when the file is read
                 size[src.rel] = 0
-    texts = len(sources) - len(size)
-    total_bytes = sum(size.values())
-    seen = [0, 0, 0]  # files of `loaded` counted, their JSONL records, their JSONL bytes
+    texts, unread_bytes = len(sources) - len(size), sum(size.values())
+    seen = {"files": 0, "documents": 0, "texts": 0, "jsonl": 0, "records": 0, "record_bytes": 0}
 
     def estimate() -> int | None:
-        for f in loaded[seen[0] :]:
-            if f.source.kind == "jsonl":
-                seen[1] += len(f.documents)
-                seen[2] += size[f.source.rel]
-        seen[0] = len(loaded)
-        records, read = seen[1], seen[2]
-        if not read:
+        for f in loaded[seen["files"] :]:
+            seen["documents"] += len(f.documents)
+            if f.source.kind != "jsonl":
+                seen["texts"] += 1
+                continue
+            nonlocal unread_bytes
+            seen["jsonl"] += 1
+            unread_bytes -= size[f.source.rel]
+            if f.documents:
+                seen["records"] += len(f.documents)
+                seen["record_bytes"] += size[f.source.rel]
+        seen["files"] = len(loaded)
+        known = seen["documents"] + texts - seen["texts"]
+        if seen["jsonl"] == len(size):
+            return known
+        if not seen["record_bytes"]:
             return None
-        return texts + records + round((total_bytes - read) * records / read)
+        return known + round(unread_bytes * seen["records"] / seen["record_bytes"])
 
     return estimate
 
@@ -140,8 +150,8 @@ def scan(
     if config.jobs <= 1:
         stream = list(stream)
         expected = len(stream)
-    else:  # a text file is one document; a JSONL file's count is known once read
-        expected = len(sources) if all(src.kind == "text" for src in sources) else _estimated_documents(sources, loaded)
+    else:  # a text file is one document (none if skipped); a JSONL file's count is known once read
+        expected = _estimated_documents(sources, loaded)
     read_before = clock[0]  # all of it with jobs 1, nothing with a stream
     det = detect(stream, config, progress=progress, expected=expected)
     documents = det.documents
@@ -168,7 +178,7 @@ def scan(
             # Output files are cut and encoded one at a time and handed to the writer
             # thread; the report is built while the last of them reach the disk.
             if not dry_run:
-                with bar(len(loaded), "write", "file", progress) as pbar:
+                with bar(sum(map(written, loaded)), "write", "file", progress) as pbar:
                     for rel, data in output_files(loaded, documents, outputs, config.text_field):
                         tree.add(rel, data)
                         pbar.update()

@@ -24,7 +24,7 @@ from .model import Document
 from .readers import Loaded
 from .report import OutputTexts
 
-__all__ = ["check_out_dir", "output_files", "TreeWriter"]
+__all__ = ["check_out_dir", "output_files", "written", "TreeWriter"]
 
 
 def check_out_dir(out: Path, inputs: Sequence[Path]) -> None:
@@ -45,15 +45,21 @@ def check_out_dir(out: Path, inputs: Sequence[Path]) -> None:
             raise UsageError(f"--out {out} is not empty and holds no earlier dedup output: choose an empty or new folder")
 
 
+def written(f: Loaded) -> bool:
+    """Whether :func:`output_files` writes this input file (not when it was skipped
+    because it could not be read: there is nothing to copy)."""
+    return f.passthrough is not None or f.layout is not None or bool(f.documents)
+
+
 def output_files(loaded: Sequence[Loaded], documents: Sequence[Document], outputs: OutputTexts, text_field: str) -> Iterable[tuple[str, bytes]]:
     """Yield ``(relative path, content)`` of every output file, in input order.  Each
     file is written back in the encoding (and with the BOM) it came in."""
     for f in loaded:
         rel = f.source.rel
+        if not written(f):
+            continue
         if f.passthrough is not None:
             yield rel, f.passthrough
-            continue
-        if f.layout is None and not f.documents:  # skipped and unreadable: nothing to copy
             continue
         errors = "surrogatepass" if f.encoding.startswith("utf") else "strict"
         if f.layout is None:  # a text file: one document

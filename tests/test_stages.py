@@ -1217,3 +1217,42 @@ def test_jsonl_document_estimate_converges_to_the_count(tmp_path):
     assert estimate() == 1 + 10 + 30  # b.jsonl: same bytes per record as a.jsonl
     rest = list(stream)
     assert estimate() == len(rest) + 1 == 41
+
+
+def test_every_bar_ends_full_with_workers_and_skipped_input(tmp_path, monkeypatch):
+    # Skipped files (binary, a broken link), an empty JSONL file, jobs 2: every bar's
+    # last count is its total.
+    import importlib
+
+    detect_module = importlib.import_module("dedup.detect")  # the package's `detect` is the function
+    scan_module = importlib.import_module("dedup.scan")
+    ended: dict[str, tuple[int, int | None]] = {}
+
+    class Bar:
+        def __init__(self, total, desc, unit, enabled):
+            self.total, self.desc, self.n = total, desc, 0
+
+        def update(self, k=1):
+            self.n += k
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            ended[self.desc] = (self.n, self.total)
+
+    monkeypatch.setattr(detect_module, "progress_bar", Bar)
+    monkeypatch.setattr(scan_module, "bar", Bar)
+    root = tmp_path / "in"
+    root.mkdir()
+    for name, n in (("a.jsonl", 5), ("b.jsonl", 7)):
+        (root / name).write_text("".join(json.dumps({"id": f"{name}{i}", "text": f"Record {i} of {name}, long enough"}) + "\n" for i in range(n)), encoding="utf-8")
+    (root / "empty.jsonl").write_bytes(b"")
+    (root / "binary.txt").write_bytes(b"\x00\x01 not text")
+    (root / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (root / "c.txt").write_text("Record 1 of a.jsonl, long enough\n", encoding="utf-8")
+    result = scan([root], tmp_path / "out", ScanConfig(jobs=2, on_error="skip"), progress=True)
+    assert len(result.detection.documents) == 13
+    assert ended["analyze"] == (13, 13)
+    assert ended["write"] == (5, 5)  # every file but the broken link
+    assert ended["report"][0] == ended["report"][1] == 13 + len(result.detection.clusters)
