@@ -40,8 +40,8 @@ from .config import ScanConfig
 from .errors import WorkerError
 from .lsh import Candidates, candidates
 from .model import Blocks, Document
-from .progress import bar as progress_bar
 from .normalize import normalize, weighted_length
+from .progress import bar as progress_bar
 from .shingle import jaccard, jaccard_many, shingle_hashes, shingle_sets
 from .signatures import permutations, signatures, signatures_flat
 from .spill import SignatureSpill
@@ -320,7 +320,7 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
     try:
         perms = permutations(config.num_perm, config.seed, config.scheme) if config.scheme != "legacy" else None
         held: list[bytes] | None = None  # the first batch, until a second shows workers are worth starting
-        with bar(None if estimate is not None else expected, "analyze", "doc") as pbar:
+        with bar(estimate() if estimate is not None else expected, "analyze", "doc") as pbar:
             for batch in _batches(collected()):
                 texts = [doc.data for doc in batch]
                 if config.jobs <= 1:  # every text merged so far has its signature

@@ -92,8 +92,8 @@ def _estimated_documents(sources: Sequence[Source], loaded: list[Loaded]) -> Cal
                 size[src.rel] = os.stat(src.path).st_size
             except OSError:  # reported when the file is read
                 size[src.rel] = 0
-    texts, unread_bytes = len(sources) - len(size), sum(size.values())
-    seen = {"files": 0, "documents": 0, "texts": 0, "jsonl": 0, "records": 0, "record_bytes": 0}
+    texts = len(sources) - len(size)
+    seen = {"files": 0, "documents": 0, "texts": 0, "jsonl": 0, "records": 0, "record_bytes": 0, "unread_bytes": sum(size.values())}
 
     def estimate() -> int | None:
         for f in loaded[seen["files"] :]:
@@ -101,9 +101,8 @@ def _estimated_documents(sources: Sequence[Source], loaded: list[Loaded]) -> Cal
             if f.source.kind != "jsonl":
                 seen["texts"] += 1
                 continue
-            nonlocal unread_bytes
             seen["jsonl"] += 1
-            unread_bytes -= size[f.source.rel]
+            seen["unread_bytes"] -= size[f.source.rel]
             if f.documents:
                 seen["records"] += len(f.documents)
                 seen["record_bytes"] += size[f.source.rel]
@@ -113,7 +112,7 @@ def _estimated_documents(sources: Sequence[Source], loaded: list[Loaded]) -> Cal
             return known
         if not seen["record_bytes"]:
             return None
-        return known + round(unread_bytes * seen["records"] / seen["record_bytes"])
+        return known + round(seen["unread_bytes"] * seen["records"] / seen["record_bytes"])
 
     return estimate
 
