@@ -92,27 +92,28 @@ def _estimated_documents(sources: Sequence[Source], loaded: list[Loaded]) -> Cal
                 size[src.rel] = os.stat(src.path).st_size
             except OSError:  # reported when the file is read
                 size[src.rel] = 0
-    texts = len(sources) - len(size)
-    seen = {"files": 0, "documents": 0, "texts": 0, "jsonl": 0, "records": 0, "record_bytes": 0, "unread_bytes": sum(size.values())}
+    unread_texts = len(sources) - len(size)
+    unread_jsonl, unread_bytes = len(size), sum(size.values())
+    documents = records = record_bytes = counted = 0  # counted: files of `loaded` taken in
 
     def estimate() -> int | None:
-        for f in loaded[seen["files"] :]:
-            seen["documents"] += len(f.documents)
+        nonlocal unread_texts, unread_jsonl, unread_bytes, documents, records, record_bytes, counted
+        for f in loaded[counted:]:
+            documents += len(f.documents)
             if f.source.kind != "jsonl":
-                seen["texts"] += 1
+                unread_texts -= 1
                 continue
-            seen["jsonl"] += 1
-            seen["unread_bytes"] -= size[f.source.rel]
+            unread_jsonl -= 1
+            unread_bytes -= size[f.source.rel]
             if f.documents:
-                seen["records"] += len(f.documents)
-                seen["record_bytes"] += size[f.source.rel]
-        seen["files"] = len(loaded)
-        known = seen["documents"] + texts - seen["texts"]
-        if seen["jsonl"] == len(size):
-            return known
-        if not seen["record_bytes"]:
+                records += len(f.documents)
+                record_bytes += size[f.source.rel]
+        counted = len(loaded)
+        if not unread_jsonl:
+            return documents + unread_texts
+        if not record_bytes:
             return None
-        return known + round(seen["unread_bytes"] * seen["records"] / seen["record_bytes"])
+        return documents + unread_texts + round(unread_bytes * records / record_bytes)
 
     return estimate
 
