@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from .errors import UsageError
 from .lsh import choose_params
 from .shingle import SHINGLE_KINDS
-from .signatures import ENGINES, SCHEMES
+from .signatures import ENGINES, NATIVE, SCHEMES
 from .split import UNITS
 
 __all__ = ["ScanConfig", "KEEP_POLICIES"]
@@ -38,7 +38,7 @@ class ScanConfig:
     encoding: str | None = None
     on_error: str = "fail"
     jobs: int = 1
-    minhash_engine: str = "numpy"
+    minhash_engine: str = "auto"
 
     def __post_init__(self) -> None:
         def bad(msg: str) -> UsageError:
@@ -71,6 +71,8 @@ class ScanConfig:
                 raise bad(f"--encoding {self.encoding}: unknown encoding") from None
         if self.minhash_engine not in ENGINES:
             raise bad(f"--minhash-engine must be one of {', '.join(ENGINES)}, not {self.minhash_engine!r}")
+        if self.minhash_engine == "native" and not NATIVE:
+            raise bad("--minhash-engine native: the compiled kernel is not built (dedup was installed without a C compiler); use auto or numpy")
         if self.jobs < 1:
             raise bad(f"--jobs must be at least 1, not {self.jobs}")
         if (self.bands is None) != (self.rows is None):

@@ -43,7 +43,7 @@ from .model import Blocks, Document
 from .normalize import normalize, weighted_length
 from .progress import bar as progress_bar
 from .shingle import jaccard, jaccard_many, shingle_hashes, shingle_sets
-from .signatures import permutations, signatures, signatures_flat
+from .signatures import permutations, resolve_engine, signatures, signatures_flat
 from .spill import SignatureSpill
 from .split import split_rows
 
@@ -139,10 +139,11 @@ def analyze_batch(
                     signed.append(k)
                     norms.append(norm)
             slot.append(k)
-    if config.minhash_engine == "numpy" and config.scheme != "legacy":
+    engine = resolve_engine(config.minhash_engine, config.scheme)
+    if engine != "datasketch":
         # Flat hashes straight into the signatures: no per-text sorted set is made.
         flat, sizes = shingle_hashes(norms, config.shingle, config.ngram)
-        sigs = signatures_flat(flat, sizes, config.num_perm, config.seed, config.scheme, perms)
+        sigs = signatures_flat(flat, sizes, config.num_perm, config.seed, config.scheme, perms, engine)
     else:
         sigs = signatures(shingle_sets(norms, config.shingle, config.ngram), config.num_perm, config.seed, config.scheme, config.minhash_engine)
     return _Batch(

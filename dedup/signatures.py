@@ -1,4 +1,4 @@
-"""MinHash signatures of shingle sets: datasketch's MinHash, in two engines.
+"""MinHash signatures of shingle sets: datasketch's MinHash, in three engines.
 
 Shingles arrive already hashed (64-bit, see :mod:`dedup.shingle`).  The ``datasketch``
 engine gives them to datasketch's batched API (``MinHash.generator``, which reuses one
@@ -13,6 +13,12 @@ permutations, 5,500 paragraphs: 1.19 s against 0.19 s).  The permutation scheme 
 always passed explicitly: datasketch 2.0 changed the default to ``affine32`` and hash
 values of different schemes must never meet in one index.  ``affine32`` and ``legacy``
 take 32-bit input hashes (the high half of ours); ``affine64`` takes all 64 bits.
+
+The ``native`` engine is the numpy engine's arithmetic in a small C loop
+(``dedup/_kernels.c``, built when dedup is installed, skipped when no C compiler is
+there): each value is read once instead of three times per permutation, about 13x
+faster than numpy with 192 permutations.  Same values again, bit for bit.  ``auto`` (the
+default) takes it when it is built and numpy when it is not.
 """
 
 from __future__ import annotations
@@ -22,10 +28,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["signatures", "signatures_numpy", "signatures_flat", "permutations", "SCHEMES", "ENGINES"]
+__all__ = ["signatures", "signatures_numpy", "signatures_flat", "permutations", "resolve_engine", "SCHEMES", "ENGINES", "NATIVE"]
+
+try:
+    from . import _kernels
+except ImportError:  # installed without a C compiler: the numpy engine does the work
+    _kernels = None
 
 SCHEMES = ("affine32", "affine64", "legacy")
-ENGINES = ("datasketch", "numpy")
+ENGINES = ("auto", "native", "numpy", "datasketch")
+#: Whether the compiled kernel of the ``native`` engine is built.
+NATIVE = _kernels is not None
 CHUNK = 1 << 16  # shingles per update_batch call for huge sets
 RUN = 1 << 18  # values the numpy engine permutes per call (long runs amortize call overhead)
 
@@ -68,6 +81,18 @@ def permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.ndarray, np.
 _WIDTHS = {"affine32": (32, np.uint32), "affine64": (64, np.uint64)}
 
 
+def resolve_engine(engine: str, scheme: str) -> str:
+    """The engine that does the work for these options: ``auto`` is ``native`` when
+    it is built and ``numpy`` when not; the ``legacy`` scheme always needs datasketch."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown MinHash engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    if scheme == "legacy":
+        return "datasketch"
+    if engine == "auto":
+        return "native" if NATIVE else "numpy"
+    return engine
+
+
 def _identity(value):
     return value
 
@@ -76,13 +101,13 @@ def signatures(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme:
     """Return a ``(len(shingles), num_perm)`` array of MinHash values, one row per set.
 
     Every set must be non-empty (an empty set has no meaningful signature).  With
-    ``engine="numpy"`` the same values are computed by :func:`signatures_numpy`."""
-    if engine == "numpy" and scheme != "legacy":
-        return signatures_numpy(shingles, num_perm, seed, scheme)
-    if engine not in ENGINES:
-        raise ValueError(f"unknown MinHash engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    ``engine="numpy"`` or ``"native"`` the same values are computed by
+    :func:`signatures_numpy`."""
     if scheme not in SCHEMES:
         raise ValueError(f"unknown MinHash scheme {scheme!r}: choose one of {', '.join(SCHEMES)}")
+    engine = resolve_engine(engine, scheme)
+    if engine != "datasketch":
+        return signatures_numpy(shingles, num_perm, seed, scheme, engine)
     from datasketch import MinHash
 
     dtype = np.uint64 if scheme in ("affine64", "legacy") else np.uint32
@@ -109,37 +134,54 @@ def signatures(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme:
     return out
 
 
-def signatures_numpy(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme: str) -> np.ndarray:
+def signatures_numpy(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme: str, engine: str = "numpy") -> np.ndarray:
     """The signatures :func:`signatures` computes through datasketch, bit for bit, with
-    datasketch's own permutation parameters and pre-mix, but batched over many sets in
-    numpy instead of one ``update_batch`` call per set.  Affine schemes only (the
-    tests compare both engines)."""
+    datasketch's own permutation parameters and pre-mix, but batched over many sets
+    (``engine`` ``numpy`` or ``native``) instead of one ``update_batch`` call per set.
+    Affine schemes only (the tests compare the engines)."""
     sizes = np.fromiter((len(x) for x in shingles), dtype=np.int64, count=len(shingles))
     flat = np.concatenate(shingles) if len(shingles) else np.empty(0, dtype=np.uint64)
-    return signatures_flat(flat, sizes, num_perm, seed, scheme)
+    return signatures_flat(flat, sizes, num_perm, seed, scheme, engine=engine)
 
 
-def signatures_flat(flat: np.ndarray, counts: np.ndarray, num_perm: int, seed: int, scheme: str, perms: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def signatures_flat(
+    flat: np.ndarray,
+    counts: np.ndarray,
+    num_perm: int,
+    seed: int,
+    scheme: str,
+    perms: tuple[np.ndarray, np.ndarray] | None = None,
+    engine: str = "auto",
+) -> np.ndarray:
     """MinHash signatures of sets given flat: set ``i`` is the ``counts[i]`` values of
     ``flat`` after those of the sets before it (repeated values are harmless: a minimum
     does not see them).  Same values as datasketch, bit for bit; affine schemes only.
 
-    The work is one permutation at a time over a long run of values (multiply, add,
+    ``engine`` ``native`` (or ``auto`` when it is built) runs the compiled loop.
+    ``numpy`` works one permutation at a time over a long run of values (multiply, add,
     ``np.minimum.reduceat`` at the set boundaries): long contiguous numpy loops, about
     3x faster than a values × permutations matrix per set."""
     if scheme not in ("affine32", "affine64"):
-        raise ValueError("the numpy engine supports the affine32 and affine64 schemes")
+        raise ValueError("the numpy and native engines support the affine32 and affine64 schemes")
+    engine = resolve_engine(engine, scheme)
+    if engine == "native" and not NATIVE:
+        raise ValueError("the native MinHash engine is not built (dedup was installed without a C compiler)")
     a, b = perms if perms is not None else permutations(num_perm, seed, scheme)
     width = 32 if scheme == "affine32" else 64
     dtype = np.uint32 if width == 32 else np.uint64
     n = len(counts)
+    counts = np.ascontiguousarray(counts, dtype=np.int64)
+    if n and (counts <= 0).any():
+        raise ValueError("cannot sign an empty shingle set")
+    flat = np.ascontiguousarray(flat, dtype=np.uint64)
+    if engine == "native":
+        out = np.empty((n, num_perm), dtype=dtype)
+        if n:
+            _kernels.minhash(flat, counts, np.ascontiguousarray(a, dtype=dtype), np.ascontiguousarray(b, dtype=dtype), out, width)
+        return out
     out_t = np.empty((num_perm, n), dtype=dtype)  # one row per permutation, made contiguous
     if not n:
         return out_t.T.copy()
-    counts = np.asarray(counts, dtype=np.int64)
-    if (counts <= 0).any():
-        raise ValueError("cannot sign an empty shingle set")
-    flat = np.asarray(flat, dtype=np.uint64)
     hv = _fmix((flat >> np.uint64(32)).astype(np.uint32) if width == 32 else flat, width)
     ends = np.cumsum(counts)
     starts = ends - counts

@@ -937,6 +937,8 @@ def test_numpy_engine_gives_datasketch_signatures_bit_for_bit(texts, scheme, see
         return
     want = S.signatures(sets, 64, seed, scheme, "datasketch")
     assert np.array_equal(S.signatures_numpy(sets, 64, seed, scheme), want)
+    if S.NATIVE:
+        assert np.array_equal(S.signatures_numpy(sets, 64, seed, scheme, "native"), want)
     old = S.RUN
     S.RUN = 7  # sets larger than a run take the piecewise path
     try:
@@ -1001,14 +1003,73 @@ def test_flat_shingle_hashes_hold_the_sets_and_sign_the_same(texts, kind, n):
         assert np.array_equal(got, want)
 
 
+def _native_built() -> bool:
+    from dedup.signatures import NATIVE
+
+    return NATIVE
+
+
+native_only = pytest.mark.skipif(not _native_built(), reason="dedup's compiled kernel is not built here (no C compiler at install)")
+
+
 def test_engines_give_byte_identical_reports(tmp_path):
     from conftest import SEEDS
 
-    a = scan([SEEDS], tmp_path / "a", ScanConfig(minhash_engine="datasketch"))
-    b = scan([SEEDS], tmp_path / "b", ScanConfig(minhash_engine="numpy"))
-    for name in sorted(p.name for p in (tmp_path / "a").iterdir()):
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
-    assert a.report == b.report
+    engines = ["datasketch", "numpy", "auto"] + (["native"] if _native_built() else [])
+    results = {e: scan([SEEDS], tmp_path / e, ScanConfig(minhash_engine=e)) for e in engines}
+    for e in engines[1:]:
+        for name in sorted(p.name for p in (tmp_path / "datasketch").iterdir()):
+            assert (tmp_path / "datasketch" / name).read_bytes() == (tmp_path / e / name).read_bytes(), (e, name)
+        assert results[e].report == results["datasketch"].report
+
+
+def test_native_kernel_is_built_where_a_c_compiler_is():
+    # The kernel is an optional extension: a failed build installs dedup silently
+    # without it.  Where a compiler is on PATH (CI), a failed build is a bug.
+    import shutil
+    import sysconfig
+
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(compiler) is None:
+        pytest.skip(f"no C compiler ({compiler}) here")
+    assert _native_built()
+
+
+@native_only
+@pytest.mark.parametrize("scheme", ["affine32", "affine64"])
+@pytest.mark.parametrize("num_perm", [16, 64, 100, 192])
+def test_native_engine_matches_numpy_on_large_and_odd_sets(scheme, num_perm):
+    # Sets larger than the kernel's chunk of 4,096 values and permutation counts that
+    # are not a multiple of its tile of 64 take the kernel's other paths.
+    from dedup.signatures import signatures_flat
+
+    rng = np.random.default_rng(num_perm)
+    counts = np.array([1, 4095, 4096, 4097, 10_000, 3, 8193], dtype=np.int64)
+    flat = rng.integers(0, 2**64, int(counts.sum()), dtype=np.uint64)
+    flat[5000:5100] = 0  # repeats and extreme values
+    flat[-1] = 2**64 - 1
+    got = signatures_flat(flat, counts, num_perm, 7, scheme, engine="native")
+    want = signatures_flat(flat, counts, num_perm, 7, scheme, engine="numpy")
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    with pytest.raises(ValueError, match="empty"):
+        signatures_flat(flat, np.array([0, len(flat)]), num_perm, 7, scheme, engine="native")
+
+
+def test_auto_engine_falls_back_to_numpy_without_the_kernel(monkeypatch, tmp_path):
+    import dedup.config as C
+    import dedup.signatures as S
+    from dedup.errors import UsageError
+
+    assert S.resolve_engine("auto", "legacy") == "datasketch"
+    assert S.resolve_engine("numpy", "affine32") == "numpy"
+    monkeypatch.setattr(S, "NATIVE", False)
+    monkeypatch.setattr(S, "_kernels", None)
+    monkeypatch.setattr(C, "NATIVE", False)
+    assert S.resolve_engine("auto", "affine32") == "numpy"
+    sets = shingle_sets(["kernel or not, the same signatures"], "char", 5)
+    assert np.array_equal(S.signatures(sets, 32, 1, "affine32", "auto"), S.signatures(sets, 32, 1, "affine32", "datasketch"))
+    with pytest.raises(UsageError, match="native.*not built"):
+        ScanConfig(minhash_engine="native")
 
 
 @settings(max_examples=50, deadline=None)
