@@ -144,14 +144,20 @@ class TreeWriter:
     commit removes it, so nothing half-written is ever left where ``out`` is.  Files
     given as bytes are written by a background thread: creating tens of thousands of
     files is file-system latency, which then overlaps the caller's work (cutting the
-    next texts, building the report) instead of adding to it.  Every ``OSError``
-    becomes an :class:`OutputError` naming ``out``."""
+    next texts, building the report) instead of adding to it.  Up to ``budget`` bytes
+    may wait for the thread (the caller blocks beyond that), so that on a corpus of a
+    few hundred MB the caller hands over every file early and builds the report while
+    they are written.  Every ``OSError`` becomes an :class:`OutputError` naming
+    ``out``."""
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, budget: int = 64 << 20):
         self.out = out
         self._tmp: Path | None = None
         self._made: set[str] = {""}
-        self._queue: queue.Queue = queue.Queue(maxsize=256)
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._budget = budget
+        self._waiting = 0  # bytes queued and not yet written
+        self._room = threading.Condition()
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
 
@@ -187,14 +193,16 @@ class TreeWriter:
             item = self._queue.get()
             if item is None:
                 return
-            if self._error is not None:
-                continue  # keep taking items so the producer never blocks
             path, data = item
             try:
-                with open(path, "xb") as fh:
-                    fh.write(data)
+                if self._error is None:
+                    with open(path, "xb") as fh:
+                        fh.write(data)
             except BaseException as exc:  # re-raised in the caller's thread
                 self._error = exc
+            with self._room:
+                self._waiting -= len(data)
+                self._room.notify()
 
     def _stop(self) -> None:
         assert self._thread is not None
@@ -230,6 +238,10 @@ class TreeWriter:
         try:
             path = self._path(rel)
             if isinstance(data, bytes):
+                with self._room:  # an error in the thread also frees room: it skips what is queued
+                    while self._waiting and self._waiting + len(data) > self._budget:
+                        self._room.wait()
+                    self._waiting += len(data)
                 self._queue.put((path, data))
             else:
                 with open(path, "xb") as fh:

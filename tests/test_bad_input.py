@@ -276,6 +276,50 @@ def test_a_write_failure_seen_only_at_commit_leaves_nothing(tmp_path, monkeypatc
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_writer_keeps_its_byte_budget_and_never_hangs_on_a_failure(tmp_path, monkeypatch):
+    # Files wait for the writer thread up to a byte budget; beyond it the caller
+    # waits.  Every file must still arrive whole, and a failure in the thread must
+    # free the budget (a caller waiting for room would otherwise wait forever).
+    import threading
+
+    from dedup.errors import OutputError
+    from dedup.writers import TreeWriter
+
+    files = {f"d/{i:03d}.txt": bytes([65 + i % 26]) * (100 + i % 3) for i in range(60)}
+    with TreeWriter(tmp_path / "ok", budget=120) as tree:  # one file waits at a time
+        for rel, data in files.items():
+            tree.add(rel, data)
+            assert tree._waiting <= 120 or tree._waiting == len(data)
+        tree.commit()
+    assert {p.relative_to(tmp_path / "ok").as_posix(): p.read_bytes() for p in (tmp_path / "ok").rglob("*.txt")} == files
+
+    real_open = open
+
+    def failing_open(file, mode="r", *args, **kwargs):
+        if "x" in mode and str(file).endswith("005.txt"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", failing_open)
+    outcome = []
+
+    def run():
+        try:
+            with TreeWriter(tmp_path / "bad", budget=120) as tree:
+                for rel, data in files.items():
+                    tree.add(rel, data)
+                tree.commit()
+        except OutputError as exc:
+            outcome.append(str(exc))
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(30)
+    assert not t.is_alive(), "the caller hung waiting for room"
+    assert outcome and "No space left on device" in outcome[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok"]
+
+
 def test_failed_rerun_keeps_the_previous_output(tmp_path, monkeypatch):
     corpus = write_docs(tmp_path / "in", {"a.txt": f"{PARA}\n{PARA}\n"})
     out = tmp_path / "out"
