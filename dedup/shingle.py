@@ -106,14 +106,17 @@ def _char_hashes_batch(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.nda
         for j in range(n):
             h *= _MULT
             h += codes[j : j + windows]
-        # A window is valid when it ends inside the text it starts in.
-        ends = np.cumsum(lengths)
-        starts = ends - lengths
-        valid = np.zeros(windows + n, dtype=np.int8)
+        # A window is valid when it ends inside the text it starts in: a text of
+        # length L >= n starts L - n + 1 valid windows, then n - 1 that run past its
+        # end; a shorter text starts none.  One np.repeat of True/False runs (a
+        # +1/-1 mark per text and a cumulative sum took 70x as long).
         long = lengths >= n
-        np.add.at(valid, starts[long], 1)
-        np.add.at(valid, ends[long] - n + 1, -1)
-        h = h[np.cumsum(valid[:windows]) > 0]
+        runs = np.empty(2 * len(lengths), dtype=np.int64)
+        runs[0::2] = np.where(long, lengths - n + 1, 0)
+        runs[1::2] = np.where(long, n - 1, lengths)
+        flags = np.zeros(2 * len(lengths), dtype=bool)
+        flags[0::2] = True
+        h = h[np.repeat(flags, runs)[:windows]]
     else:
         h = np.empty(0, dtype=_U64)
     if short:
