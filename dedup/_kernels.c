@@ -10,7 +10,7 @@
  *
  * Buffers come through the buffer protocol (no numpy headers needed to build):
  * flat uint64[N], counts int64[n], a and b of the width's type [P], out of the
- * width's type [n * P] (row i holds set i's P values).  The GIL is released while
+ * width's type [n * P] (row i holds set i's P values); formats and sizes are checked.  The GIL is released while
  * the loop runs.
  */
 #define PY_SSIZE_T_CLEAN
@@ -18,7 +18,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+/* Per-CPU clones need ifunc: GCC on x86-64 glibc Linux (musl has no ifunc). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__)
 #define DEDUP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define DEDUP_CLONES
@@ -48,12 +49,13 @@ static inline uint64_t fmix64(uint64_t h) {
  * from a 64-bit shingle hash. */
 #define MINHASH(NAME, T, TMAX, MIX, X)                                                          \
     DEDUP_CLONES                                                                                \
-    static void NAME(const uint64_t *flat, const int64_t *counts, Py_ssize_t n, const T *a,     \
-                     const T *b, Py_ssize_t P, T *out) {                                        \
+    static void NAME(const uint64_t *flat, Py_ssize_t N, const int64_t *counts, Py_ssize_t n,   \
+                     const T *a, const T *b, Py_ssize_t P, T *out) {                            \
         T mixed[CHUNK];                                                                         \
         const uint64_t *set = flat;                                                             \
         for (Py_ssize_t i = 0; i < n; i++) {                                                    \
             Py_ssize_t c = (Py_ssize_t)counts[i];                                               \
+            if (c > N - (set - flat)) c = N - (set - flat); /* checked before; never past flat */ \
             T *row = out + i * P;                                                               \
             for (Py_ssize_t p = 0; p < P; p++) row[p] = TMAX;                                   \
             for (Py_ssize_t k0 = 0; k0 < c; k0 += CHUNK) {                                      \
@@ -94,11 +96,27 @@ static inline uint64_t fmix64(uint64_t h) {
 MINHASH(minhash32, uint32_t, UINT32_MAX, fmix32, HIGH32)
 MINHASH(minhash64, uint64_t, UINT64_MAX, fmix64, ALL64)
 
-static int get(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t itemsize, const char *name) {
+/* The size of a native integer format character of the given signedness, 0 if it is not one. */
+static Py_ssize_t int_size(char c, int is_signed) {
+    switch (c) {
+    case 'b': case 'B': return (c == 'b') == is_signed ? 1 : 0;
+    case 'h': case 'H': return (c == 'h') == is_signed ? (Py_ssize_t)sizeof(short) : 0;
+    case 'i': case 'I': return (c == 'i') == is_signed ? (Py_ssize_t)sizeof(int) : 0;
+    case 'l': case 'L': return (c == 'l') == is_signed ? (Py_ssize_t)sizeof(long) : 0;
+    case 'q': case 'Q': return (c == 'q') == is_signed ? (Py_ssize_t)sizeof(long long) : 0;
+    default: return 0;
+    }
+}
+
+/* A C-contiguous buffer of native unsigned (signed, for counts) integers of the given size. */
+static int get(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t itemsize, int is_signed, const char *name) {
     if (PyObject_GetBuffer(obj, view, (writable ? PyBUF_WRITABLE : 0) | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
         return -1;
-    if (view->itemsize != itemsize) {
-        PyErr_Format(PyExc_ValueError, "%s: expected items of %zd bytes, got %zd", name, itemsize, view->itemsize);
+    const char *f = view->format ? view->format : "B";
+    if (*f == '@') f++; /* native sizes and order only */
+    if (view->itemsize != itemsize || f[0] == '\0' || f[1] != '\0' || int_size(f[0], is_signed) != itemsize) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %s integers of %zd bytes, got format %s", name,
+                     is_signed ? "signed" : "unsigned", itemsize, view->format ? view->format : "B");
         PyBuffer_Release(view);
         return -1;
     }
@@ -117,18 +135,18 @@ static PyObject *py_minhash(PyObject *self, PyObject *args) {
     Py_buffer flat, counts, a, b, out;
     PyObject *result = NULL;
     int got = 0;
-    if (get(o_flat, &flat, 0, 8, "flat") < 0) goto done;
+    if (get(o_flat, &flat, 0, 8, 0, "flat") < 0) goto done;
     got = 1;
-    if (get(o_counts, &counts, 0, 8, "counts") < 0) goto done;
+    if (get(o_counts, &counts, 0, 8, 1, "counts") < 0) goto done;
     got = 2;
-    if (get(o_a, &a, 0, wbytes, "a") < 0) goto done;
+    if (get(o_a, &a, 0, wbytes, 0, "a") < 0) goto done;
     got = 3;
-    if (get(o_b, &b, 0, wbytes, "b") < 0) goto done;
+    if (get(o_b, &b, 0, wbytes, 0, "b") < 0) goto done;
     got = 4;
-    if (get(o_out, &out, 1, wbytes, "out") < 0) goto done;
+    if (get(o_out, &out, 1, wbytes, 0, "out") < 0) goto done;
     got = 5;
     Py_ssize_t N = flat.len / 8, n = counts.len / 8, P = a.len / wbytes;
-    if (b.len / wbytes != P || out.len / wbytes != n * P) {
+    if (b.len / wbytes != P || (P && n > PY_SSIZE_T_MAX / P) || out.len / wbytes != n * P) {
         PyErr_SetString(PyExc_ValueError, "a, b and out do not agree on the number of permutations");
         goto done;
     }
@@ -139,6 +157,10 @@ static PyObject *py_minhash(PyObject *self, PyObject *args) {
             PyErr_SetString(PyExc_ValueError, "cannot sign an empty shingle set");
             goto done;
         }
+        if (cs[i] > N - total) {
+            PyErr_SetString(PyExc_ValueError, "counts add up to more than the number of values");
+            goto done;
+        }
         total += cs[i];
     }
     if (total != N) {
@@ -147,9 +169,9 @@ static PyObject *py_minhash(PyObject *self, PyObject *args) {
     }
     Py_BEGIN_ALLOW_THREADS
     if (width == 32)
-        minhash32(flat.buf, cs, n, a.buf, b.buf, P, out.buf);
+        minhash32(flat.buf, N, cs, n, a.buf, b.buf, P, out.buf);
     else
-        minhash64(flat.buf, cs, n, a.buf, b.buf, P, out.buf);
+        minhash64(flat.buf, N, cs, n, a.buf, b.buf, P, out.buf);
     Py_END_ALLOW_THREADS
     result = Py_None;
     Py_INCREF(result);

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, replace
 from .errors import UsageError
 from .lsh import choose_params
 from .shingle import SHINGLE_KINDS
-from .signatures import ENGINES, NATIVE, SCHEMES
+from . import signatures
+from .signatures import ENGINES, SCHEMES
 from .split import UNITS
 
 __all__ = ["ScanConfig", "KEEP_POLICIES"]
@@ -71,7 +72,7 @@ class ScanConfig:
                 raise bad(f"--encoding {self.encoding}: unknown encoding") from None
         if self.minhash_engine not in ENGINES:
             raise bad(f"--minhash-engine must be one of {', '.join(ENGINES)}, not {self.minhash_engine!r}")
-        if self.minhash_engine == "native" and not NATIVE:
+        if self.minhash_engine == "native" and not signatures.NATIVE:
             raise bad("--minhash-engine native: the compiled kernel is not built (dedup was installed without a C compiler); use auto or numpy")
         if self.jobs < 1:
             raise bad(f"--jobs must be at least 1, not {self.jobs}")

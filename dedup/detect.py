@@ -145,7 +145,7 @@ def analyze_batch(
         flat, sizes = shingle_hashes(norms, config.shingle, config.ngram)
         sigs = signatures_flat(flat, sizes, config.num_perm, config.seed, config.scheme, perms, engine)
     else:
-        sigs = signatures(shingle_sets(norms, config.shingle, config.ngram), config.num_perm, config.seed, config.scheme, config.minhash_engine)
+        sigs = signatures(shingle_sets(norms, config.shingle, config.ngram), config.num_perm, config.seed, config.scheme, engine)
     return _Batch(
         np.array(counts, dtype=np.int64),
         np.array(all_rows, dtype=np.int64).reshape(-1, 5),

@@ -103,7 +103,7 @@ def output_texts(det: Detection) -> OutputTexts:
 def parameters(config: ScanConfig, inputs: list[str] | None = None) -> dict:
     params = config.as_dict()
     params.pop("jobs")  # never changes the result
-    params.pop("minhash_engine")  # both engines give the same signatures, bit for bit
+    params.pop("minhash_engine")  # every engine gives the same signatures, bit for bit
     bands, rows = config.lsh_params
     params.update(
         {

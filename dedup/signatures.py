@@ -4,7 +4,7 @@ Shingles arrive already hashed (64-bit, see :mod:`dedup.shingle`).  The ``datask
 engine gives them to datasketch's batched API (``MinHash.generator``, which reuses one
 initialized sketch and calls ``update_batch`` per set) with an identity hash function;
 ``update_batch`` still calls that function once per shingle in Python.  The ``numpy``
-engine (the default) uses datasketch's permutation parameters for the same
+engine uses datasketch's permutation parameters for the same
 ``num_perm``/``seed``/``scheme`` (drawn as datasketch draws them, see
 :func:`permutations`) and datasketch's pre-mix, and applies them to many sets at once,
 one permutation at a time over long runs of values: the same
@@ -164,6 +164,8 @@ def signatures_flat(
     if scheme not in ("affine32", "affine64"):
         raise ValueError("the numpy and native engines support the affine32 and affine64 schemes")
     engine = resolve_engine(engine, scheme)
+    if engine == "datasketch":
+        raise ValueError("signatures_flat runs the numpy and native engines; use signatures() for datasketch")
     if engine == "native" and not NATIVE:
         raise ValueError("the native MinHash engine is not built (dedup was installed without a C compiler)")
     a, b = perms if perms is not None else permutations(num_perm, seed, scheme)

@@ -144,11 +144,13 @@ class TreeWriter:
     commit removes it, so nothing half-written is ever left where ``out`` is.  Files
     given as bytes are written by a background thread: creating tens of thousands of
     files is file-system latency, which then overlaps the caller's work (cutting the
-    next texts, building the report) instead of adding to it.  Up to ``budget`` bytes
-    may wait for the thread (the caller blocks beyond that), so that on a corpus of a
-    few hundred MB the caller hands over every file early and builds the report while
-    they are written.  Every ``OSError`` becomes an :class:`OutputError` naming
-    ``out``."""
+    next texts, building the report) instead of adding to it.  Files up to ``budget``
+    bytes (each counted as its size plus ``PER_FILE``) may wait for the thread and the
+    caller blocks beyond that: the caller gets that far ahead of the disk, and the
+    last ``budget`` bytes of files are written while it builds the report.  Every
+    ``OSError`` becomes an :class:`OutputError` naming ``out``."""
+
+    PER_FILE = 4096  # what a waiting file costs besides its bytes (path, tuple), roughly
 
     def __init__(self, out: Path, budget: int = 64 << 20):
         self.out = out
@@ -159,6 +161,7 @@ class TreeWriter:
         self._waiting = 0  # bytes queued and not yet written
         self._room = threading.Condition()
         self._error: BaseException | None = None
+        self._cancelled = False  # leaving without a commit: skip what still waits
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> TreeWriter:
@@ -180,6 +183,7 @@ class TreeWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         # Not committed (an error here or in the writer thread): throw the folder away.
         if self._thread is not None:
+            self._cancelled = True  # the files still waiting are not written
             self._stop()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
@@ -195,14 +199,14 @@ class TreeWriter:
                 return
             path, data = item
             try:
-                if self._error is None:
+                if self._error is None and not self._cancelled:
                     with open(path, "xb") as fh:
                         fh.write(data)
             except BaseException as exc:  # re-raised in the caller's thread
                 self._error = exc
             with self._room:
-                self._waiting -= len(data)
-                self._room.notify()
+                self._waiting -= len(data) + self.PER_FILE
+                self._room.notify_all()
 
     def _stop(self) -> None:
         assert self._thread is not None
@@ -238,10 +242,11 @@ class TreeWriter:
         try:
             path = self._path(rel)
             if isinstance(data, bytes):
+                cost = len(data) + self.PER_FILE
                 with self._room:  # an error in the thread also frees room: it skips what is queued
-                    while self._waiting and self._waiting + len(data) > self._budget:
+                    while self._waiting and self._waiting + cost > self._budget:
                         self._room.wait()
-                    self._waiting += len(data)
+                    self._waiting += cost
                 self._queue.put((path, data))
             else:
                 with open(path, "xb") as fh:

@@ -281,19 +281,49 @@ def test_the_writer_keeps_its_byte_budget_and_never_hangs_on_a_failure(tmp_path,
     # waits.  Every file must still arrive whole, and a failure in the thread must
     # free the budget (a caller waiting for room would otherwise wait forever).
     import threading
+    import time
 
     from dedup.errors import OutputError
     from dedup.writers import TreeWriter
 
     files = {f"d/{i:03d}.txt": bytes([65 + i % 26]) * (100 + i % 3) for i in range(60)}
-    with TreeWriter(tmp_path / "ok", budget=120) as tree:  # one file waits at a time
-        for rel, data in files.items():
-            tree.add(rel, data)
-            assert tree._waiting <= 120 or tree._waiting == len(data)
-        tree.commit()
-    assert {p.relative_to(tmp_path / "ok").as_posix(): p.read_bytes() for p in (tmp_path / "ok").rglob("*.txt")} == files
-
+    budget = 2 * (102 + TreeWriter.PER_FILE)  # two files may wait
     real_open = open
+    disk = threading.Event()  # the writer thread is stuck until this is set
+
+    def slow_open(file, mode="r", *args, **kwargs):
+        if "x" in mode:
+            disk.wait(30)
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", slow_open)
+    added = []
+
+    def produce(out, done):
+        try:
+            with TreeWriter(out, budget=budget) as tree:
+                for rel, data in files.items():
+                    tree.add(rel, data)
+                    added.append(rel)
+                tree.commit()
+        except OutputError as exc:
+            done.append(str(exc))
+        else:
+            done.append("ok")
+
+    done: list[str] = []
+    t = threading.Thread(target=produce, args=(tmp_path / "ok", done), daemon=True)
+    t.start()
+    deadline = time.monotonic() + 10
+    while len(added) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)
+    # The thread holds the first file, the second waits: the third may not be handed over.
+    assert len(added) == 2
+    disk.set()
+    t.join(30)
+    assert done == ["ok"]
+    assert {p.relative_to(tmp_path / "ok").as_posix(): p.read_bytes() for p in (tmp_path / "ok").rglob("*.txt")} == files
 
     def failing_open(file, mode="r", *args, **kwargs):
         if "x" in mode and str(file).endswith("005.txt"):
@@ -301,23 +331,40 @@ def test_the_writer_keeps_its_byte_budget_and_never_hangs_on_a_failure(tmp_path,
         return real_open(file, mode, *args, **kwargs)
 
     monkeypatch.setattr("builtins.open", failing_open)
-    outcome = []
-
-    def run():
-        try:
-            with TreeWriter(tmp_path / "bad", budget=120) as tree:
-                for rel, data in files.items():
-                    tree.add(rel, data)
-                tree.commit()
-        except OutputError as exc:
-            outcome.append(str(exc))
-
-    t = threading.Thread(target=run, daemon=True)
+    done = []
+    t = threading.Thread(target=produce, args=(tmp_path / "bad", done), daemon=True)
     t.start()
     t.join(30)
     assert not t.is_alive(), "the caller hung waiting for room"
-    assert outcome and "No space left on device" in outcome[0]
+    assert done and "No space left on device" in done[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ok"]
+
+
+def test_leaving_the_writer_without_a_commit_skips_the_files_still_waiting(tmp_path, monkeypatch):
+    # Ctrl-C (or any error) while files wait: they are thrown away, not written first.
+    import threading
+
+    from dedup.writers import TreeWriter
+
+    real_open = open
+    gate = threading.Event()
+    opened = []
+
+    def slow_open(file, mode="r", *args, **kwargs):
+        if "x" in mode:
+            opened.append(file)
+            gate.wait(30)
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", slow_open)
+    with pytest.raises(KeyboardInterrupt):
+        with TreeWriter(tmp_path / "out") as tree:
+            for i in range(50):
+                tree.add(f"{i}.txt", b"x" * 10)
+            threading.Timer(0.2, gate.set).start()
+            raise KeyboardInterrupt
+    assert len(opened) == 1  # the file the thread had started; the other 49 were skipped
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_failed_rerun_keeps_the_previous_output(tmp_path, monkeypatch):

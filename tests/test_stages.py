@@ -1032,6 +1032,8 @@ def test_native_kernel_is_built_where_a_c_compiler_is():
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         pytest.skip(f"no C compiler ({compiler}) here")
+    if not Path(sysconfig.get_paths()["include"], "Python.h").is_file():
+        pytest.skip("no Python headers here")
     assert _native_built()
 
 
@@ -1053,10 +1055,24 @@ def test_native_engine_matches_numpy_on_large_and_odd_sets(scheme, num_perm):
     assert got.dtype == want.dtype and np.array_equal(got, want)
     with pytest.raises(ValueError, match="empty"):
         signatures_flat(flat, np.array([0, len(flat)]), num_perm, 7, scheme, engine="native")
+    # The kernel checks what it is given, also when called directly.
+    from dedup import _kernels
+
+    dt = got.dtype
+    a, b = np.ones(num_perm, dt), np.zeros(num_perm, dt)
+    out = np.empty((2, num_perm), dt)
+    width = 8 * dt.itemsize
+    with pytest.raises(ValueError, match="more than the number of values"):
+        _kernels.minhash(flat[:10], np.array([5, 2**62], dtype=np.int64), a, b, out, width)
+    with pytest.raises(ValueError, match="unsigned integers"):
+        _kernels.minhash(flat[:10].astype(np.float64), np.array([5, 5], dtype=np.int64), a, b, out, width)
+    with pytest.raises(ValueError, match="signed integers"):
+        _kernels.minhash(flat[:10], np.array([5, 5], dtype=np.uint64), a, b, out, width)
+    with pytest.raises(ValueError, match="number of permutations"):
+        _kernels.minhash(flat[:10], np.array([5, 5], dtype=np.int64), a, b, out[:1], width)
 
 
 def test_auto_engine_falls_back_to_numpy_without_the_kernel(monkeypatch, tmp_path):
-    import dedup.config as C
     import dedup.signatures as S
     from dedup.errors import UsageError
 
@@ -1064,7 +1080,6 @@ def test_auto_engine_falls_back_to_numpy_without_the_kernel(monkeypatch, tmp_pat
     assert S.resolve_engine("numpy", "affine32") == "numpy"
     monkeypatch.setattr(S, "NATIVE", False)
     monkeypatch.setattr(S, "_kernels", None)
-    monkeypatch.setattr(C, "NATIVE", False)
     assert S.resolve_engine("auto", "affine32") == "numpy"
     sets = shingle_sets(["kernel or not, the same signatures"], "char", 5)
     assert np.array_equal(S.signatures(sets, 32, 1, "affine32", "auto"), S.signatures(sets, 32, 1, "affine32", "datasketch"))
