@@ -150,7 +150,7 @@ class TreeWriter:
     last ``budget`` bytes of files are written while it builds the report.  Every
     ``OSError`` becomes an :class:`OutputError` naming ``out``."""
 
-    PER_FILE = 4096  # what a waiting file costs besides its bytes (path, tuple), roughly
+    PER_FILE = 512  # what a waiting file costs besides its bytes (path, tuple): an upper bound
 
     def __init__(self, out: Path, budget: int = 64 << 20):
         self.out = out
