@@ -595,11 +595,14 @@ def machine_info() -> dict:
     import hashlib
 
     h = hashlib.sha256()
-    for f in sorted((ROOT / "dedup").glob("*.py")):
+    for f in sorted([*(ROOT / "dedup").glob("*.py"), *(ROOT / "dedup").glob("*.c")]):
         h.update(f.name.encode() + f.read_bytes())
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=str(ROOT)).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "dedup"], capture_output=True, text=True, cwd=str(ROOT)).stdout.strip()
-    vers["dedup_tree"] = f"git {head or '?'}{' + uncommitted changes' if dirty else ''}, dedup/*.py sha256 {h.hexdigest()[:12]}"
+    from dedup.signatures import resolve_engine
+
+    engine = resolve_engine("auto", "affine32")
+    vers["dedup_tree"] = f"git {head or '?'}{' + uncommitted changes' if dirty else ''}, dedup/*.py+*.c sha256 {h.hexdigest()[:12]}, MinHash engine {engine}"
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return {"load_avg_at_start": [round(x, 2) for x in os.getloadavg()], "nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem, 1), "python": platform.python_version(),
             "platform": platform.platform(), **vers}
