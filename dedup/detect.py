@@ -22,8 +22,6 @@ from __future__ import annotations
 import ctypes
 import functools
 import itertools
-import multiprocessing
-import signal
 import sys
 import time
 from collections import OrderedDict, deque
@@ -43,6 +41,7 @@ from .model import Blocks, Document
 from .normalize import normalize, weighted_length
 from .progress import bar as progress_bar
 from .shingle import jaccard, jaccard_many, shingle_hashes, shingle_sets
+from .pool import worker_context, worker_init
 from .signatures import permutations, resolve_engine, signatures, signatures_flat
 from .spill import SignatureSpill
 from .split import split_rows
@@ -192,24 +191,6 @@ def _batches(documents: Iterable[Document], max_chars: int = 1 << 19, max_docs: 
         yield cur
 
 
-def _worker_context():
-    """Workers start from a small server process (``forkserver``, which has imported
-    this module already), not as forks of this one: a fork would carry the whole
-    corpus along, counted again in every worker's memory.  ``spawn`` where there is
-    no forkserver (Windows)."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([__name__])  # imported once by the server, not by every worker
-    return ctx
-
-
-def _worker_init() -> None:
-    """Workers ignore Ctrl-C: a terminal sends it to every process of the group, and
-    the main process alone stops the run (one line, exit 130), then drops the queue."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def release_memory() -> None:
     """Give freed memory back to the system (glibc keeps freed heap pages: after the
     analysis of a large corpus, hundreds of MB).  Does nothing elsewhere."""
@@ -331,7 +312,7 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
                     if held is None:
                         held = texts
                         continue
-                    executor = ProcessPoolExecutor(max_workers=config.jobs, mp_context=_worker_context(), initializer=_worker_init)
+                    executor = ProcessPoolExecutor(max_workers=config.jobs, mp_context=worker_context(), initializer=worker_init)
                     in_flight.append((executor.submit(_analyze_in_worker, held, config, perms), len(held)))
                     held = None
                 in_flight.append((executor.submit(_analyze_in_worker, texts, config, perms), len(texts)))

@@ -174,7 +174,7 @@ def scan(
         report = make_report()
     else:
         t2 = time.perf_counter()
-        with TreeWriter(out_path) as tree:
+        with TreeWriter(out_path, processes=config.jobs if config.jobs > 1 else 0) as tree:
             # Output files are cut and encoded one at a time and handed to the writer
             # thread; the report is built while the last of them reach the disk.
             if not dry_run:

@@ -16,11 +16,14 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path, PurePosixPath
 
-from .errors import OutputError, UsageError
+from .errors import OutputError, UsageError, WorkerError
 from .interrupts import deferred_signals
 from .model import Document
+from .pool import worker_context, worker_init
 from .readers import Loaded
 from .report import OutputTexts
 
@@ -136,6 +139,13 @@ def _umask() -> int:
     return mask
 
 
+def _write_files(items: list[tuple[str, bytes]]) -> None:
+    """Create and write files (in a writer process); a file that exists is an error."""
+    for path, data in items:
+        with open(path, "xb") as fh:
+            fh.write(data)
+
+
 class TreeWriter:
     """An output folder written atomically.
 
@@ -147,12 +157,16 @@ class TreeWriter:
     next texts, building the report) instead of adding to it.  Files up to ``budget``
     bytes (each counted as its size plus ``PER_FILE``) may wait for the thread and the
     caller blocks beyond that: the caller gets that far ahead of the disk, and the
-    last ``budget`` bytes of files are written while it builds the report.  Every
-    ``OSError`` becomes an :class:`OutputError` naming ``out``."""
+    last ``budget`` bytes of files are written while it builds the report.  With
+    ``processes`` > 0 the files go, in batches, to that many worker processes instead
+    of the thread: creating a file is mostly kernel time, which then runs on every
+    core and never waits for this process's interpreter lock.  Every ``OSError``
+    becomes an :class:`OutputError` naming ``out``."""
 
     PER_FILE = 512  # what a waiting file costs besides its bytes (path, tuple): an upper bound
+    BATCH = 1 << 20  # bytes of files handed to a writer process at once
 
-    def __init__(self, out: Path, budget: int = 64 << 20):
+    def __init__(self, out: Path, budget: int = 64 << 20, processes: int = 0):
         self.out = out
         self._tmp: Path | None = None
         self._made: set[str] = {""}
@@ -163,6 +177,11 @@ class TreeWriter:
         self._error: BaseException | None = None
         self._cancelled = False  # leaving without a commit: skip what still waits
         self._thread: threading.Thread | None = None
+        self._processes = processes
+        self._pool: ProcessPoolExecutor | None = None
+        self._batch: list[tuple[str, bytes]] = []
+        self._batch_cost = 0
+        self._in_flight: dict[Future, int] = {}  # batch -> its cost
 
     def __enter__(self) -> TreeWriter:
         try:
@@ -170,9 +189,12 @@ class TreeWriter:
             parent.mkdir(parents=True, exist_ok=True)
             with deferred_signals():  # an interruption lands after self._tmp is set
                 self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=parent))
-            thread = threading.Thread(target=self._drain, name="dedup-writer", daemon=True)
-            thread.start()
-            self._thread = thread  # once started: __exit__ stops it
+            if self._processes > 0:
+                self._pool = ProcessPoolExecutor(max_workers=self._processes, mp_context=worker_context(), initializer=worker_init)
+            else:
+                thread = threading.Thread(target=self._drain, name="dedup-writer", daemon=True)
+                thread.start()
+                self._thread = thread  # once started: __exit__ stops it
         except BaseException as exc:  # __exit__ is not called when __enter__ fails
             self.__exit__(None, None, None)
             if isinstance(exc, OSError):
@@ -185,6 +207,11 @@ class TreeWriter:
         if self._thread is not None:
             self._cancelled = True  # the files still waiting are not written
             self._stop()
+        if self._pool is not None:
+            for future in self._in_flight:
+                future.cancel()  # the batches not started yet are not written
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
@@ -214,9 +241,36 @@ class TreeWriter:
         self._thread.join()
         self._thread = None
 
+    def _submit(self) -> None:
+        """Hand the current batch to a writer process, once there is room for it."""
+        batch, cost = self._batch, self._batch_cost
+        self._batch, self._batch_cost = [], 0
+        if not batch:
+            return
+        while self._in_flight and sum(self._in_flight.values()) + cost > self._budget:
+            self._reap(wait(self._in_flight, return_when=FIRST_COMPLETED).done)
+        if self._error is None:
+            self._in_flight[self._pool.submit(_write_files, batch)] = cost
+
+    def _reap(self, done: Iterable[Future]) -> None:
+        for future in done:
+            del self._in_flight[future]
+            exc = future.exception()
+            if exc is not None and self._error is None:
+                self._error = exc
+
+    def _drain_processes(self) -> None:
+        self._submit()
+        if self._in_flight:
+            self._reap(wait(self._in_flight).done)
+        self._pool.shutdown(wait=True)
+        self._pool = None
+
     def _raise_pending(self) -> None:
         if self._error is not None:
             exc, self._error = self._error, None
+            if isinstance(exc, BrokenProcessPool):
+                raise WorkerError("a writer process died (the system may have killed it for memory); nothing was written") from exc
             raise self._failed(exc) if isinstance(exc, OSError) else exc
 
     def _path(self, rel: str) -> str:
@@ -241,7 +295,12 @@ class TreeWriter:
         self._raise_pending()
         try:
             path = self._path(rel)
-            if isinstance(data, bytes):
+            if isinstance(data, bytes) and self._pool is not None:
+                self._batch.append((path, data))
+                self._batch_cost += len(data) + self.PER_FILE
+                if self._batch_cost >= self.BATCH:
+                    self._submit()
+            elif isinstance(data, bytes):
                 cost = len(data) + self.PER_FILE
                 with self._room:  # an error in the thread also frees room: it skips what is queued
                     while self._waiting and self._waiting + cost > self._budget:
@@ -256,7 +315,10 @@ class TreeWriter:
 
     def commit(self) -> None:
         """Wait for the last files and move the folder into place."""
-        self._stop()
+        if self._pool is not None:
+            self._drain_processes()
+        else:
+            self._stop()
         self._raise_pending()
         assert self._tmp is not None
         out, tmp, parent = self.out, self._tmp, self._tmp.parent

@@ -367,6 +367,34 @@ def test_leaving_the_writer_without_a_commit_skips_the_files_still_waiting(tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+def test_writer_processes_write_every_file_and_report_a_failure(tmp_path):
+    # With --jobs > 1 the output files go to writer processes in batches; every file
+    # must arrive whole, a failure there must come back as an OutputError naming
+    # --out, and nothing may be left behind, also when the caller stops early.
+    from dedup.errors import OutputError
+    from dedup.writers import TreeWriter
+
+    files = {f"s{i % 3}/{i:04d}.txt": bytes([65 + i % 26]) * (i * 37 % 5000) for i in range(400)}
+    with TreeWriter(tmp_path / "ok", budget=200_000, processes=2) as tree:
+        for rel, data in files.items():
+            tree.add(rel, data)
+        tree.commit()
+    assert {p.relative_to(tmp_path / "ok").as_posix(): p.read_bytes() for p in (tmp_path / "ok").rglob("*.txt")} == files
+
+    with pytest.raises(OutputError, match=r"cannot write --out .*bad.*File exists"):
+        with TreeWriter(tmp_path / "bad", processes=2) as tree:
+            for rel, data in files.items():
+                tree.add(rel, data)
+            tree.add("s0/0000.txt", b"twice")  # exists already: exclusive creation fails
+            tree.commit()
+    with pytest.raises(KeyboardInterrupt):
+        with TreeWriter(tmp_path / "stopped", processes=2) as tree:
+            for rel, data in files.items():
+                tree.add(rel, data)
+            raise KeyboardInterrupt
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok"]
+
+
 def test_failed_rerun_keeps_the_previous_output(tmp_path, monkeypatch):
     corpus = write_docs(tmp_path / "in", {"a.txt": f"{PARA}\n{PARA}\n"})
     out = tmp_path / "out"
