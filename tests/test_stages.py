@@ -1034,7 +1034,12 @@ def test_native_kernel_is_built_where_a_c_compiler_is():
         pytest.skip(f"no C compiler ({compiler}) here")
     if not Path(sysconfig.get_paths()["include"], "Python.h").is_file():
         pytest.skip("no Python headers here")
-    assert _native_built()
+    import dedup
+
+    assert _native_built(), (
+        f"dedup/_kernels is not built in {Path(dedup.__file__).parent}: the tests import the source tree, "
+        "so install it with `pip install -e .` (a plain `pip install .` builds the kernel into site-packages only)"
+    )
 
 
 @native_only
