@@ -39,9 +39,9 @@ from .errors import WorkerError
 from .lsh import Candidates, candidates
 from .model import Blocks, Document
 from .normalize import normalize, weighted_length
+from .pool import WORKER_DIED, worker_context, worker_init
 from .progress import bar as progress_bar
 from .shingle import jaccard, jaccard_many, shingle_hashes, shingle_sets
-from .pool import worker_context, worker_init
 from .signatures import permutations, resolve_engine, signatures, signatures_flat
 from .spill import SignatureSpill
 from .split import split_rows
@@ -325,11 +325,7 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
                 future, n_docs = in_flight.popleft()
                 merge(future.result(), n_docs)
     except BrokenProcessPool as exc:
-        raise WorkerError(
-            "a worker process died: the system may have killed it for memory, or a script calls dedup with "
-            "jobs > 1 outside `if __name__ == \"__main__\":` (workers import the main script; see README); "
-            "jobs 1 runs without workers"
-        ) from exc
+        raise WorkerError(WORKER_DIED) from exc
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)  # after an error (a bad input file): drop what is queued

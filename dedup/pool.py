@@ -5,7 +5,14 @@ from __future__ import annotations
 import multiprocessing
 import signal
 
-__all__ = ["worker_context", "worker_init"]
+__all__ = ["worker_context", "worker_init", "WORKER_DIED"]
+
+#: The error when a worker process dies (BrokenProcessPool).
+WORKER_DIED = (
+    "a worker process died: the system may have killed it for memory, or a script calls dedup with "
+    "jobs > 1 outside `if __name__ == \"__main__\":` (workers import the main script; see README); "
+    "jobs 1 runs without workers"
+)
 
 
 def worker_context():
@@ -16,7 +23,7 @@ def worker_context():
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["dedup.detect"])  # imported once by the server, not by every worker
+    ctx.set_forkserver_preload([f"{__package__}.detect"])  # imported once by the server, not by every worker
     return ctx
 
 

@@ -176,7 +176,8 @@ def scan(
         t2 = time.perf_counter()
         with TreeWriter(out_path, processes=config.jobs if config.jobs > 1 else 0) as tree:
             # Output files are cut and encoded one at a time and handed to the writer
-            # thread; the report is built while the last of them reach the disk.
+            # (a thread, or --jobs processes); the report is built while the last of
+            # them reach the disk.
             if not dry_run:
                 with bar(sum(map(written, loaded)), "write", "file", progress) as pbar:
                     for rel, data in output_files(loaded, documents, outputs, config.text_field):

@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from .errors import OutputError, UsageError, WorkerError
 from .interrupts import deferred_signals
 from .model import Document
-from .pool import worker_context, worker_init
+from .pool import WORKER_DIED, worker_context, worker_init
 from .readers import Loaded
 from .report import OutputTexts
 
@@ -151,17 +151,19 @@ class TreeWriter:
 
     Files go into a fresh temporary folder beside ``out``; :meth:`commit` moves it into
     place (replacing an earlier output), and leaving the ``with`` block without a
-    commit removes it, so nothing half-written is ever left where ``out`` is.  Files
-    given as bytes are written by a background thread: creating tens of thousands of
-    files is file-system latency, which then overlaps the caller's work (cutting the
-    next texts, building the report) instead of adding to it.  Files up to ``budget``
-    bytes (each counted as its size plus ``PER_FILE``) may wait for the thread and the
-    caller blocks beyond that: the caller gets that far ahead of the disk, and the
-    last ``budget`` bytes of files are written while it builds the report.  With
-    ``processes`` > 0 the files go, in batches, to that many worker processes instead
-    of the thread: creating a file is mostly kernel time, which then runs on every
-    core and never waits for this process's interpreter lock.  Every ``OSError``
-    becomes an :class:`OutputError` naming ``out``."""
+    commit removes it, so nothing half-written is ever left where ``out`` is.
+
+    Files given as bytes are written in the background, by a thread or, with
+    ``processes`` > 0, by that many worker processes that take them in batches (the
+    processes start with the second batch: a small output never starts them).
+    Creating tens of thousands of files is mostly kernel time, which then overlaps the
+    caller's work (cutting the next texts, building the report) instead of adding to
+    it; processes also run it on every core, never waiting for this process's
+    interpreter lock.  Files up to ``budget`` bytes (each counted as its size plus
+    ``PER_FILE``) may wait to be written and the caller blocks beyond that: the last
+    ``budget`` bytes of files are written while it builds the report.  Every
+    ``OSError`` becomes an :class:`OutputError` naming ``out``; a failure stays: every
+    later call raises it again."""
 
     PER_FILE = 512  # what a waiting file costs besides its bytes (path, tuple): an upper bound
     BATCH = 1 << 20  # bytes of files handed to a writer process at once
@@ -181,6 +183,7 @@ class TreeWriter:
         self._pool: ProcessPoolExecutor | None = None
         self._batch: list[tuple[str, bytes]] = []
         self._batch_cost = 0
+        self._batch_limit = min(self.BATCH, max(1, budget // (2 * max(processes, 1))))
         self._in_flight: dict[Future, int] = {}  # batch -> its cost
 
     def __enter__(self) -> TreeWriter:
@@ -189,9 +192,7 @@ class TreeWriter:
             parent.mkdir(parents=True, exist_ok=True)
             with deferred_signals():  # an interruption lands after self._tmp is set
                 self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.tmp-", dir=parent))
-            if self._processes > 0:
-                self._pool = ProcessPoolExecutor(max_workers=self._processes, mp_context=worker_context(), initializer=worker_init)
-            else:
+            if not self._processes:
                 thread = threading.Thread(target=self._drain, name="dedup-writer", daemon=True)
                 thread.start()
                 self._thread = thread  # once started: __exit__ stops it
@@ -203,18 +204,21 @@ class TreeWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        # Not committed (an error here or in the writer thread): throw the folder away.
-        if self._thread is not None:
-            self._cancelled = True  # the files still waiting are not written
-            self._stop()
-        if self._pool is not None:
-            for future in self._in_flight:
-                future.cancel()  # the batches not started yet are not written
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            self._tmp = None
+        # Not committed (an error, Ctrl-C): throw the folder away.  What still waits is
+        # not written, and a second Ctrl-C meanwhile waits until the folder is gone.
+        with deferred_signals():
+            try:
+                if self._thread is not None:
+                    self._cancelled = True
+                    self._stop()
+                if self._pool is not None:
+                    self._pool.shutdown(wait=True, cancel_futures=True)  # batches not started are dropped
+                    self._pool = None
+                    self._in_flight.clear()
+            finally:
+                if self._tmp is not None:
+                    shutil.rmtree(self._tmp, ignore_errors=True)
+                    self._tmp = None
 
     def _failed(self, exc: OSError) -> OutputError:
         return OutputError(f"cannot write --out {self.out}: {exc.strerror or exc}; nothing was written")
@@ -245,12 +249,17 @@ class TreeWriter:
         """Hand the current batch to a writer process, once there is room for it."""
         batch, cost = self._batch, self._batch_cost
         self._batch, self._batch_cost = [], 0
-        if not batch:
-            return
-        while self._in_flight and sum(self._in_flight.values()) + cost > self._budget:
+        self._reap([f for f in self._in_flight if f.done()])  # a failure is seen at the next file
+        while self._error is None and self._in_flight and sum(self._in_flight.values()) + cost > self._budget:
             self._reap(wait(self._in_flight, return_when=FIRST_COMPLETED).done)
-        if self._error is None:
+        if not batch or self._error is not None:
+            return
+        try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=self._processes, mp_context=worker_context(), initializer=worker_init)
             self._in_flight[self._pool.submit(_write_files, batch)] = cost
+        except BrokenProcessPool as exc:
+            self._error = exc
 
     def _reap(self, done: Iterable[Future]) -> None:
         for future in done:
@@ -260,17 +269,25 @@ class TreeWriter:
                 self._error = exc
 
     def _drain_processes(self) -> None:
+        if self._pool is None and self._error is None:  # one batch in all: written here
+            batch, self._batch, self._batch_cost = self._batch, [], 0
+            try:
+                _write_files(batch)
+            except OSError as exc:
+                self._error = exc
+            return
         self._submit()
         if self._in_flight:
             self._reap(wait(self._in_flight).done)
-        self._pool.shutdown(wait=True)
-        self._pool = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def _raise_pending(self) -> None:
-        if self._error is not None:
-            exc, self._error = self._error, None
+        exc = self._error
+        if exc is not None:
             if isinstance(exc, BrokenProcessPool):
-                raise WorkerError("a writer process died (the system may have killed it for memory); nothing was written") from exc
+                raise WorkerError(WORKER_DIED) from exc
             raise self._failed(exc) if isinstance(exc, OSError) else exc
 
     def _path(self, rel: str) -> str:
@@ -295,10 +312,10 @@ class TreeWriter:
         self._raise_pending()
         try:
             path = self._path(rel)
-            if isinstance(data, bytes) and self._pool is not None:
+            if isinstance(data, bytes) and self._processes:
                 self._batch.append((path, data))
                 self._batch_cost += len(data) + self.PER_FILE
-                if self._batch_cost >= self.BATCH:
+                if self._batch_cost >= self._batch_limit:
                     self._submit()
             elif isinstance(data, bytes):
                 cost = len(data) + self.PER_FILE
@@ -315,7 +332,7 @@ class TreeWriter:
 
     def commit(self) -> None:
         """Wait for the last files and move the folder into place."""
-        if self._pool is not None:
+        if self._processes:
             self._drain_processes()
         else:
             self._stop()

@@ -395,6 +395,43 @@ def test_writer_processes_write_every_file_and_report_a_failure(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ok"]
 
 
+def test_a_dead_writer_process_is_a_worker_error_and_small_outputs_start_none(tmp_path):
+    import os
+    import signal
+    import time
+    from concurrent.futures import wait
+
+    from dedup.errors import WorkerError
+    from dedup.writers import TreeWriter
+
+    with TreeWriter(tmp_path / "small", processes=2) as tree:  # one batch: written in-process
+        for i in range(20):
+            tree.add(f"{i}.txt", b"small")
+        assert tree._pool is None
+        tree.commit()
+    assert len(list((tmp_path / "small").iterdir())) == 20
+
+    big = b"x" * 100_000
+    with pytest.raises(WorkerError, match="worker process died"):
+        with TreeWriter(tmp_path / "killed", processes=2) as tree:
+            i = 0
+            while tree._pool is None or not tree._pool._processes:
+                tree.add(f"{i}.txt", big)
+                i += 1
+            # Killed while idle: a worker killed while a batch is being sent can hang
+            # Python 3.11's executor itself (its queue feeder blocks on the pipe): not what is tested here.
+            wait(list(tree._in_flight))
+            for pid in list(tree._pool._processes):
+                os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 20
+            while not tree._pool._broken and time.monotonic() < deadline:
+                time.sleep(0.01)
+            for j in range(i, i + 200):
+                tree.add(f"{j}.txt", big)
+            tree.commit()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small"]
+
+
 def test_failed_rerun_keeps_the_previous_output(tmp_path, monkeypatch):
     corpus = write_docs(tmp_path / "in", {"a.txt": f"{PARA}\n{PARA}\n"})
     out = tmp_path / "out"
