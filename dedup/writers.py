@@ -154,8 +154,9 @@ class TreeWriter:
     commit removes it, so nothing half-written is ever left where ``out`` is.
 
     Files given as bytes are written in the background, by a thread or, with
-    ``processes`` > 0, by that many worker processes that take them in batches (the
-    processes start with the second batch: a small output never starts them).
+    ``processes`` > 0, by that many worker processes that take them in batches (they
+    start once the output outgrows one batch; a smaller output is written at commit,
+    in this process).
     Creating tens of thousands of files is mostly kernel time, which then overlaps the
     caller's work (cutting the next texts, building the report) instead of adding to
     it; processes also run it on every core, never waiting for this process's
