@@ -1,4 +1,6 @@
-/* Compiled inner loop of dedup's MinHash (optional: dedup falls back to numpy).
+/* Compiled inner loops of dedup (optional: dedup falls back to numpy, with the same
+ * results): MinHash signatures (minhash), LSH band keys (band_keys) and the screen of
+ * LSH bucket pairs by their low bytes (screen, further down).
  *
  * minhash(flat, counts, a, b, out, width) computes, for every set i (the counts[i]
  * 64-bit shingle hashes of flat after those of the sets before it) and every
@@ -16,6 +18,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Per-CPU clones need ifunc: GCC on x86-64 glibc Linux (musl has no ifunc). */
@@ -191,9 +194,213 @@ done:
     return result;
 }
 
+/* screen(low, P, order, starts, sizes, need, tags, T, band, rows) -> (plausible, recheck, failing)
+ *
+ * The pairs of LSH buckets, screened by their low bytes (see dedup.lsh.candidates):
+ * bucket k holds the nodes order[starts[k] : starts[k] + sizes[k]] (ascending), and
+ * every pair (i, j), i < j, of a bucket is looked at without being stored.  Row i of
+ * low (uint8, n rows of P) holds the lowest byte of node i's P signature values; a
+ * pair is *plausible* when at least need of its P low bytes are equal (an upper bound
+ * of its count of equal values).  The other pairs fail; of those, the ones that may
+ * share an earlier band (band b < band with equal tags, tags being uint8 rows of T,
+ * and all rows low bytes of b equal) are listed for the caller to settle on the full
+ * values.  Returns the plausible and recheck pairs as bytes of int64 (i, j) pairs and
+ * the number of failing pairs.  The GIL is released while the loop runs. */
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
+#define PREFETCH_AHEAD 4 /* buckets ahead whose rows are fetched */
+
+typedef struct {
+    int64_t *data;
+    Py_ssize_t len, cap; /* in int64 values */
+} PairBuf;
+
+static int push_pair(PairBuf *buf, int64_t a, int64_t b) {
+    if (buf->len + 2 > buf->cap) {
+        Py_ssize_t cap = buf->cap ? buf->cap * 2 : 1024;
+        int64_t *data = realloc(buf->data, (size_t)cap * sizeof(int64_t));
+        if (!data) return -1;
+        buf->data = data;
+        buf->cap = cap;
+    }
+    buf->data[buf->len++] = a;
+    buf->data[buf->len++] = b;
+    return 0;
+}
+
+/* Equal bytes of x and y: 32 byte lanes at a time (P <= 1024 so no lane passes 32),
+ * a form the compiler turns into vector compares. */
+DEDUP_INLINE Py_ssize_t count_equal(const uint8_t *x, const uint8_t *y, Py_ssize_t P) {
+    uint8_t lane[32] = {0};
+    Py_ssize_t k = 0, c = 0;
+    for (; k + 32 <= P && k < 32 * 255; k += 32)
+        for (int l = 0; l < 32; l++) lane[l] += x[k + l] == y[k + l];
+    for (int l = 0; l < 32; l++) c += lane[l];
+    for (; k < P; k++) c += x[k] == y[k];
+    return c;
+}
+
+/* Whether any of the first m bytes of x and y are equal. */
+DEDUP_INLINE int any_equal(const uint8_t *x, const uint8_t *y, Py_ssize_t m) {
+    uint8_t any = 0;
+    for (Py_ssize_t k = 0; k < m; k++) any |= x[k] == y[k];
+    return any;
+}
+
+/* 0: done; -1: out of memory; -2: a node out of range. */
+DEDUP_CLONES
+static int screen_loop(const uint8_t *low, Py_ssize_t n, Py_ssize_t P, const int64_t *order,
+                       const int64_t *starts, const int64_t *sizes, Py_ssize_t nb, Py_ssize_t need,
+                       const uint8_t *tags, Py_ssize_t T, Py_ssize_t band, Py_ssize_t rows,
+                       PairBuf *plausible, PairBuf *recheck, int64_t *failing) {
+    int64_t fail = 0;
+    for (Py_ssize_t k = 0; k < nb; k++) {
+        const int64_t *m = order + starts[k];
+        Py_ssize_t z = (Py_ssize_t)sizes[k];
+        for (Py_ssize_t i = 0; i < z; i++)
+            if (m[i] < 0 || m[i] >= n) return -2;
+        if (k + PREFETCH_AHEAD < nb) { /* rows are scattered: ask for a later bucket's now */
+            const int64_t *f = order + starts[k + PREFETCH_AHEAD];
+            Py_ssize_t fz = (Py_ssize_t)sizes[k + PREFETCH_AHEAD];
+            for (Py_ssize_t i = 0; i < fz && i < 8; i++)
+                if (f[i] >= 0 && f[i] < n)
+                    for (Py_ssize_t off = 0; off < P; off += 64) PREFETCH(low + f[i] * P + off);
+        }
+        for (Py_ssize_t i = 0; i + 1 < z; i++) {
+            const uint8_t *li = low + m[i] * P;
+            for (Py_ssize_t j = i + 1; j < z; j++) {
+                const uint8_t *lj = low + m[j] * P;
+                if (count_equal(li, lj, P) >= need) {
+                    if (push_pair(plausible, m[i], m[j]) < 0) return -1;
+                    continue;
+                }
+                fail++;
+                const uint8_t *ti = tags + m[i] * T, *tj = tags + m[j] * T;
+                if (!band || !any_equal(ti, tj, band)) continue;
+                for (Py_ssize_t b = 0; b < band; b++) {
+                    if (ti[b] != tj[b]) continue;
+                    Py_ssize_t r = 0;
+                    while (r < rows && li[b * rows + r] == lj[b * rows + r]) r++;
+                    if (r == rows) {
+                        if (push_pair(recheck, m[i], m[j]) < 0) return -1;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    *failing = fail;
+    return 0;
+}
+
+static PyObject *py_screen(PyObject *self, PyObject *args) {
+    PyObject *o_low, *o_order, *o_starts, *o_sizes, *o_tags;
+    Py_ssize_t P, need, T, band, rows;
+    if (!PyArg_ParseTuple(args, "OnOOOnOnnn", &o_low, &P, &o_order, &o_starts, &o_sizes, &need, &o_tags, &T, &band, &rows))
+        return NULL;
+    Py_buffer low, order, starts, sizes, tags;
+    PyObject *result = NULL;
+    PairBuf plausible = {0}, recheck = {0};
+    int got = 0;
+    if (get(o_low, &low, 0, 1, 0, "low") < 0) goto done;
+    got = 1;
+    if (get(o_order, &order, 0, 8, 1, "order") < 0) goto done;
+    got = 2;
+    if (get(o_starts, &starts, 0, 8, 1, "starts") < 0) goto done;
+    got = 3;
+    if (get(o_sizes, &sizes, 0, 8, 1, "sizes") < 0) goto done;
+    got = 4;
+    if (get(o_tags, &tags, 0, 1, 0, "tags") < 0) goto done;
+    got = 5;
+    if (P <= 0 || low.len % P || rows <= 0 || band < 0 || T < band || (band + 1) * rows > P) {
+        PyErr_SetString(PyExc_ValueError, "screen: inconsistent shapes (P, rows, band, T)");
+        goto done;
+    }
+    Py_ssize_t n = low.len / P, nb = starts.len / 8, len_order = order.len / 8;
+    if (sizes.len / 8 != nb || (n && T && tags.len / T < n) || (band && !T)) {
+        PyErr_SetString(PyExc_ValueError, "screen: starts, sizes and tags do not agree");
+        goto done;
+    }
+    const int64_t *st = starts.buf, *sz = sizes.buf;
+    for (Py_ssize_t k = 0; k < nb; k++) {
+        if (st[k] < 0 || sz[k] < 0 || st[k] > len_order || sz[k] > len_order - st[k]) {
+            PyErr_SetString(PyExc_ValueError, "screen: a bucket lies outside order");
+            goto done;
+        }
+    }
+    int64_t failing = 0;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = screen_loop(low.buf, n, P, order.buf, st, sz, nb, need, tags.buf, T, band, rows, &plausible, &recheck, &failing);
+    Py_END_ALLOW_THREADS
+    if (rc == -1) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (rc == -2) {
+        PyErr_SetString(PyExc_ValueError, "screen: a node in order is out of range");
+        goto done;
+    }
+    /* y# with a NULL pointer gives None, not empty bytes */
+    result = Py_BuildValue("y#y#L", plausible.data ? (const char *)plausible.data : "", plausible.len * (Py_ssize_t)sizeof(int64_t),
+                           recheck.data ? (const char *)recheck.data : "", recheck.len * (Py_ssize_t)sizeof(int64_t), (long long)failing);
+done:
+    free(plausible.data);
+    free(recheck.data);
+    if (got >= 5) PyBuffer_Release(&tags);
+    if (got >= 4) PyBuffer_Release(&sizes);
+    if (got >= 3) PyBuffer_Release(&starts);
+    if (got >= 2) PyBuffer_Release(&order);
+    if (got >= 1) PyBuffer_Release(&low);
+    return result;
+}
+
+/* band_keys(values, rows, out): a 64-bit key per row of a band's values (uint32,
+ * n rows of rows), the same as dedup.lsh._band_keys computes with numpy. */
+static PyObject *py_band_keys(PyObject *self, PyObject *args) {
+    PyObject *o_values, *o_out;
+    Py_ssize_t rows;
+    if (!PyArg_ParseTuple(args, "OnO", &o_values, &rows, &o_out)) return NULL;
+    Py_buffer values, out;
+    if (get(o_values, &values, 0, 4, 0, "values") < 0) return NULL;
+    if (get(o_out, &out, 1, 8, 0, "out") < 0) {
+        PyBuffer_Release(&values);
+        return NULL;
+    }
+    Py_ssize_t n = out.len / 8;
+    if (rows <= 0 || values.len / 4 != n * rows) {
+        PyErr_SetString(PyExc_ValueError, "band_keys: values and out do not agree");
+        PyBuffer_Release(&out);
+        PyBuffer_Release(&values);
+        return NULL;
+    }
+    const uint32_t *v = values.buf;
+    uint64_t *key = out.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint64_t h = 0xCBF29CE484222325ULL;
+        for (Py_ssize_t r = 0; r < rows; r++) {
+            h ^= v[i * rows + r];
+            h *= 0x100000001B3ULL;
+            h ^= h >> 29;
+        }
+        key[i] = h;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&values);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"minhash", py_minhash, METH_VARARGS,
      "minhash(flat, counts, a, b, out, width): MinHash signatures of flat sets into out."},
+    {"band_keys", py_band_keys, METH_VARARGS, "band_keys(values, rows, out): 64-bit keys of a band's rows into out."},
+    {"screen", py_screen, METH_VARARGS,
+     "screen(low, P, order, starts, sizes, need, tags, T, band, rows) -> (plausible, recheck, failing)."},
     {NULL, NULL, 0, NULL},
 };
 

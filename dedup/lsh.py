@@ -16,6 +16,12 @@ permutations: a pair at 0.88 is found 85 % of the time); for 0.8 this picks 21 Ã
 Buckets are found by sorting 64-bit band keys with numpy, band by band, instead of a
 hash table per band: the same candidates as ``datasketch.MinHashLSH`` with the same
 ``params`` (a test checks that), in a fraction of the time and memory.
+
+Candidate pairs are screened by their MinHash estimate as buckets are met (see
+:func:`candidates`).  Short texts that share a common phrase make buckets whose pairs
+grow with the square of the corpus (131 M pairs looked at in a 1 GB news corpus), so
+that screen runs in the compiled kernel when it is built (``dedup/_kernels.c``, about
+35 ns a pair, nothing stored per pair), else in numpy (same result, about 5x slower).
 """
 
 from __future__ import annotations
@@ -25,6 +31,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import xxhash
+
+try:  # the compiled kernels (see dedup.signatures): optional
+    from . import _kernels
+except ImportError:  # pragma: no cover - built wherever a C compiler is
+    _kernels = None
 
 __all__ = ["choose_params", "candidate_probability", "candidate_pairs", "Candidates", "candidates", "low_bytes"]
 
@@ -54,8 +65,13 @@ def _band_values(sig, band: int, rows: int) -> np.ndarray:
     return sig[:, band * rows : (band + 1) * rows]
 
 
-def _band_keys(values: np.ndarray) -> np.ndarray:
-    """A 64-bit key per row of a band's values (equal bands, equal keys)."""
+def _band_keys(values: np.ndarray, native: bool = False) -> np.ndarray:
+    """A 64-bit key per row of a band's values (equal bands, equal keys); ``native``:
+    computed by the compiled kernel (the same keys)."""
+    if native:
+        keys = np.empty(len(values), dtype=np.uint64)
+        _kernels.band_keys(np.ascontiguousarray(values, dtype=np.uint32), values.shape[1], keys)
+        return keys
     band = np.ascontiguousarray(values).astype(np.uint64)
     key = np.full(len(values), 0xCBF29CE484222325, dtype=np.uint64)
     for j in range(band.shape[1]):
@@ -193,6 +209,44 @@ def _count_true(eq: np.ndarray) -> np.ndarray:
     return (lanes * np.uint64(0x0101010101010101)) >> np.uint64(56)
 
 
+def _shared_earlier(equal: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """Per pair, whether all rows of some band before ``band`` are equal (``equal``:
+    one row of per-value equalities per pair)."""
+    if not band:
+        return np.zeros(len(equal), dtype=bool)
+    width = band * rows
+    # Every row of a band equal: an AND of strided columns (a reduction over an axis of
+    # 5 is several times slower).
+    whole = equal[:, 0:width:rows].copy()
+    for r in range(1, rows):
+        whole &= equal[:, r:width:rows]
+    return whole.any(axis=1)
+
+
+def _full_equal(sig, pairs: np.ndarray) -> np.ndarray:
+    """Per pair, which of the two signatures' values are equal."""
+    n_cols = sig.shape[1]
+    full = sig[pairs.ravel()].reshape(len(pairs), 2, n_cols)
+    return full[:, 0] == full[:, 1]
+
+
+def _settle(sig, pairs: np.ndarray, band: int, rows: int, need: int, decided: dict[int, bool], n: int) -> int:
+    """Decide the pairs that are plausible on their low bytes on their full values,
+    once per pair (``decided``: pair code ``i * n + j`` -> kept); returns how many
+    were dropped for the first time (not sharing an earlier band)."""
+    if not len(pairs):
+        return 0
+    codes = (pairs[:, 0] * n + pairs[:, 1]).tolist()
+    fresh = [k for k, c in enumerate(codes) if c not in decided]
+    if not fresh:
+        return 0
+    equal = _full_equal(sig, pairs[fresh])
+    passed = np.count_nonzero(equal, axis=1) >= need
+    for k, ok in zip(fresh, passed.tolist()):
+        decided[codes[k]] = ok
+    return int(np.count_nonzero(~passed & ~_shared_earlier(equal, band, rows)))
+
+
 def _screen(sig, eq: np.ndarray, earlier: np.ndarray | None, pairs: np.ndarray, band: int, rows: int, need: int, decided: dict[int, bool], n: int) -> int:
     """Screen pairs that share ``band`` by their MinHash estimate (at least ``need``
     equal values to keep the pair); ``eq[k]`` says which low bytes of pair ``k`` are
@@ -205,42 +259,28 @@ def _screen(sig, eq: np.ndarray, earlier: np.ndarray | None, pairs: np.ndarray, 
 
     The low bytes decide most of it: a count of equal low bytes below ``need`` means a
     count of equal values below it too, and an earlier band whose low bytes differ was
-    not shared.  Full values are read only to settle the rest, once per pair."""
-    n_cols = eq.shape[1]
-    width = band * rows
-
-    def shared_earlier(equal: np.ndarray) -> np.ndarray:
-        if not band:
-            return np.zeros(len(equal), dtype=bool)
-        # Every row of a band equal: an AND of strided columns (a reduction over an
-        # axis of 5 is several times slower).
-        whole = equal[:, 0:width:rows].copy()
-        for r in range(1, rows):
-            whole &= equal[:, r:width:rows]
-        return whole.any(axis=1)
-
-    def full_equal(at: np.ndarray) -> np.ndarray:
-        full = sig[pairs[at].ravel()].reshape(len(at), 2, n_cols)
-        return full[:, 0] == full[:, 1]
-
+    not shared.  Full values are read only to settle the rest, once per pair.  (The
+    compiled :func:`_screen_native` does the same without making ``eq``.)"""
     maybe = _count_true(eq) >= need
-    dropped = 0
     at = np.flatnonzero(maybe)
-    if len(at):  # plausible on the low bytes: decide on the full values, once
-        codes = (pairs[at, 0] * n + pairs[at, 1]).tolist()
-        fresh = [k for k, c in enumerate(codes) if c not in decided]
-        if fresh:
-            equal = full_equal(at[fresh])
-            passed = np.count_nonzero(equal, axis=1) >= need
-            for k, ok in zip(fresh, passed.tolist()):
-                decided[codes[k]] = ok
-            dropped += int(np.count_nonzero(~passed & ~shared_earlier(equal)))
-    dropped += len(eq) - len(at)
+    dropped = _settle(sig, pairs[at], band, rows, need, decided, n) + len(eq) - len(at)
     if band:  # dropped on the low bytes: not counted again if an earlier band was shared
         check = np.flatnonzero(~maybe & earlier)
-        check = check[shared_earlier(eq[check])]
+        check = check[_shared_earlier(eq[check], band, rows)]
         if len(check):
-            dropped -= int(np.count_nonzero(shared_earlier(full_equal(check))))
+            dropped -= int(np.count_nonzero(_shared_earlier(_full_equal(sig, pairs[check]), band, rows)))
+    return dropped
+
+
+def _screen_native(sig, low: np.ndarray, tags: np.ndarray, order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, band: int, rows: int, need: int, decided: dict[int, bool], n: int) -> int:
+    """:func:`_screen` for every pair of the given buckets, in the compiled kernel:
+    pairs are neither stored nor gathered, only the few plausible ones come back."""
+    plausible, recheck, failing = _kernels.screen(low, low.shape[1], order, starts, sizes, need, tags, tags.shape[1], band, rows)
+    plausible = np.frombuffer(plausible, dtype=np.int64).reshape(-1, 2)
+    recheck = np.frombuffer(recheck, dtype=np.int64).reshape(-1, 2)
+    dropped = _settle(sig, plausible, band, rows, need, decided, n) + failing
+    if len(recheck):
+        dropped -= int(np.count_nonzero(_shared_earlier(_full_equal(sig, recheck), band, rows)))
     return dropped
 
 
@@ -277,6 +317,7 @@ def candidates(
     minimum: float | None = None,
     chunk: int = 4096,
     max_screened_bucket: int = MAX_SCREENED_BUCKET,
+    native: bool | None = None,
 ) -> Candidates:
     """LSH candidates of the rows of ``sig`` (see :class:`Candidates`): a signature
     matrix, or a :class:`dedup.spill.SignatureSpill` (read one band at a time).
@@ -285,7 +326,13 @@ def candidates(
     below it are dropped band by band, as they are found, and only counted
     (``Candidates.rejected``): memory holds the plausible pairs only, however many
     pairs the buckets make.  Buckets larger than ``max_pair_bucket`` stay groups when
-    they are dense (see :data:`MAX_PAIR_BUCKET`); their members are not estimated here."""
+    they are dense (see :data:`MAX_PAIR_BUCKET`); their members are not estimated here.
+    ``native``: screen pairs in the compiled kernel (default: when it is built; the
+    numpy path gives the same result)."""
+    if native is None:
+        native = _kernels is not None
+    elif native and _kernels is None:
+        raise ValueError("the compiled kernel is not built")
     n = len(sig)
     need = None if minimum is None else int(np.ceil(minimum * sig.shape[1] - 1e-9))
     low = None if need is None else sig.low if hasattr(sig, "low") else low_bytes(np.asarray(sig))
@@ -303,8 +350,9 @@ def candidates(
         if band and on_band is not None:
             on_band()
         values = _band_values(sig, band, rows)
-        keys = _band_keys(values)
+        keys = _band_keys(values, native)
         for order, starts, sizes in _band_groups(values, keys):
+            expand: list[tuple[np.ndarray, int]] = []  # for the kernel: (starts, size)
             for z in np.unique(sizes).tolist():
                 at = starts[sizes == z]
                 if z > max_pair_bucket:
@@ -324,6 +372,9 @@ def candidates(
                     if not sparse:
                         continue
                     at = np.array(sparse, dtype=np.int64)
+                if native and need is not None:
+                    expand.append((at, z))
+                    continue
                 for members, i, j in _bucket_pieces(order, at, z, chunk, triu):
                     pairs = np.stack((members[:, i].ravel(), members[:, j].ravel()), axis=1).astype(np.int64)
                     if need is None:
@@ -338,6 +389,10 @@ def candidates(
                         member_tags = tags[members, :band]
                         earlier = (member_tags[:, i] == member_tags[:, j]).reshape(len(pairs), band).any(axis=1)
                     rejected += _screen(sig, eq, earlier, pairs, band, rows, need, decided, n)
+            if expand:
+                at = np.concatenate([a for a, _ in expand])
+                z = np.concatenate([np.full(len(a), z, dtype=np.int64) for a, z in expand])
+                rejected += _screen_native(sig, low, tags, order, at, z, band, rows, need, decided, n)
         if tags is not None:
             tags[:, band] = keys >> np.uint64(56)
     if on_band is not None and n > 1:

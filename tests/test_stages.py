@@ -587,7 +587,7 @@ def test_band_key_collisions_never_merge_buckets(case, key_bits):
     sig, bands, rows, scheme = case
     real = L._band_keys
     try:
-        L._band_keys = lambda v: real(v) & np.uint64((1 << key_bits) - 1)
+        L._band_keys = lambda v, *a: real(v, *a) & np.uint64((1 << key_bits) - 1)
         got = {tuple(p) for p in L.candidate_pairs(sig, bands, rows).tolist()}
         groups = L.candidates(sig, bands, rows, max_pair_bucket=2)
     finally:
@@ -1077,6 +1077,58 @@ def test_native_engine_matches_numpy_on_large_and_odd_sets(scheme, num_perm):
         _kernels.minhash(flat[:10], np.array([5, 5], dtype=np.int64), a, b, out[:1], width)
 
 
+@native_only
+@pytest.mark.parametrize("num_perm, rows", [(192, 5), (100, 7), (48, 3)])
+def test_native_lsh_screen_equals_numpy_on_many_buckets(num_perm, rows):
+    # Families of near copies (dense buckets), unrelated rows sharing one phrase
+    # (a sparse bucket larger than MAX_PAIR_BUCKET) and many small buckets, over
+    # every band: the compiled screen keeps the same pairs and counts the same
+    # rejections as the numpy one, and the clusters do not change.
+    from dedup.lsh import candidates
+
+    rng = np.random.default_rng(num_perm + rows)
+    bands = num_perm // rows
+    sig = rng.integers(0, 2**32, size=(3000, num_perm), dtype=np.uint64).astype(np.uint32)
+    for start in range(0, 2000, 20):  # families: each row keeps a random share of its head's values
+        for r in range(start + 1, start + 20):
+            same = rng.random(num_perm) < rng.uniform(0.3, 1.0)
+            sig[r, same] = sig[start, same]
+    sig[2000:2300, :rows] = sig[2000, :rows]  # a sparse bucket of 300 in band 0
+    sig[2300:3000, rows : 2 * rows] = rng.integers(0, 40, size=(700, 1)).astype(np.uint32)  # small buckets in band 1
+    sig[2300:3000] = (sig[2300:3000] & np.uint32(0xFFFFFF00)) | (sig[0] & np.uint32(0xFF))  # equal low bytes: full values decide
+    got = candidates(sig, bands, rows, minimum=0.5, native=True)
+    want = candidates(sig, bands, rows, minimum=0.5, native=False)
+    assert got.pairs.tolist() == want.pairs.tolist() and len(got.pairs) > 1000
+    assert (got.rejected, got.implied_pairs) == (want.rejected, want.implied_pairs) and got.rejected > 10_000
+    assert [g.tolist() for g in got.groups] == [g.tolist() for g in want.groups]
+    similarity = lambda a, b: float(np.mean(sig[a] == sig[b]))  # noqa: E731
+    assert star_clusters(3000, list(range(3000)), got, similarity, 0.65) == star_clusters(3000, list(range(3000)), want, similarity, 0.65)
+
+
+@native_only
+def test_native_lsh_kernels_check_their_input():
+    from dedup import _kernels
+
+    low = np.zeros((4, 16), dtype=np.uint8)
+    tags = np.zeros((4, 4), dtype=np.uint8)
+    order = np.arange(4, dtype=np.int64)
+    one = np.array([0], dtype=np.int64)
+    with pytest.raises(ValueError, match="outside order"):
+        _kernels.screen(low, 16, order, one, np.array([5], dtype=np.int64), 8, tags, 4, 1, 4)
+    with pytest.raises(ValueError, match="out of range"):
+        _kernels.screen(low, 16, np.array([0, 4], dtype=np.int64), one, np.array([2], dtype=np.int64), 8, tags, 4, 1, 4)
+    with pytest.raises(ValueError, match="inconsistent"):
+        _kernels.screen(low, 16, order, one, np.array([2], dtype=np.int64), 8, tags, 4, 4, 4)  # band 4 of 4 rows passes 16 values
+    with pytest.raises(ValueError, match="do not agree"):
+        _kernels.screen(low, 16, order, one, np.array([2], dtype=np.int64), 8, tags[:2], 4, 1, 4)
+    with pytest.raises(ValueError, match="signed integers"):
+        _kernels.screen(low, 16, order.astype(np.uint64), one, np.array([2], dtype=np.int64), 8, tags, 4, 1, 4)
+    plausible, recheck, failing = _kernels.screen(low, 16, order, one, np.array([4], dtype=np.int64), 8, tags, 4, 1, 4)
+    assert len(np.frombuffer(plausible, dtype=np.int64)) == 12 and recheck == b"" and failing == 0
+    with pytest.raises(ValueError, match="do not agree"):
+        _kernels.band_keys(np.zeros((4, 5), dtype=np.uint32), 5, np.empty(3, dtype=np.uint64))
+
+
 def test_auto_engine_falls_back_to_numpy_without_the_kernel(monkeypatch, tmp_path):
     import dedup.signatures as S
     from dedup.errors import UsageError
@@ -1093,13 +1145,14 @@ def test_auto_engine_falls_back_to_numpy_without_the_kernel(monkeypatch, tmp_pat
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.floats(0.05, 1.0), st.sampled_from([2, 1000]), st.booleans())
-def test_candidates_filtered_by_estimate_are_exactly_the_plausible_pairs(seed, minimum, max_bucket, spilled):
+@given(st.integers(0, 2**32 - 1), st.floats(0.05, 1.0), st.sampled_from([2, 1000]), st.booleans(), st.sampled_from([False, True] if _native_built() else [False]))
+def test_candidates_filtered_by_estimate_are_exactly_the_plausible_pairs(seed, minimum, max_bucket, spilled, native):
     # LSH drops implausible pairs band by band, deciding most of it on the low bytes
     # and taking each pair in its first shared band only: the pairs kept and the
     # counts must be those of expanding every bucket, removing repeats and then
-    # comparing full values.  Rows 5-9 have every low byte equal to row 0's, so the
-    # low bytes alone would take wrong decisions for them.
+    # comparing full values, with the numpy screen and with the compiled one.  Rows
+    # 5-9 have every low byte equal to row 0's, so the low bytes alone would take
+    # wrong decisions for them.
     from dedup.lsh import candidates
     from dedup.spill import SignatureSpill
 
@@ -1119,7 +1172,7 @@ def test_candidates_filtered_by_estimate_are_exactly_the_plausible_pairs(seed, m
         spill.append(sig[:17])
         spill.append(sig[17:])
         source = spill if spilled else sig
-        got = candidates(source, bands, rows, max_pair_bucket=max_bucket, minimum=minimum, chunk=7)
+        got = candidates(source, bands, rows, max_pair_bucket=max_bucket, minimum=minimum, chunk=7, native=native)
     if max_bucket > 40:  # no large bucket: every pair is explicit
         assert got.pairs.tolist() == plausible.tolist()
         assert got.distinct_pairs == len(every) and got.rejected == len(every) - len(plausible)
