@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -118,6 +120,25 @@ def _estimated_documents(sources: Sequence[Source], loaded: list[Loaded]) -> Cal
     return estimate
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Run the block with Python's cyclic garbage collector off (as it was after).
+
+    A scan makes millions of small objects that live until it ends (documents, block
+    rows, report entries) and holds no reference cycles: the collector finds nothing,
+    but each of its full passes walks every object made so far.  100 MB corpus,
+    ``--jobs 2``, alternating runs: 9.99 and 10.65 s with it, 8.90 and 8.63 s without,
+    the same peak RSS (404 MB).  Memory held in cycles is still freed by reference
+    counting where there is no cycle, and by the collector once it is back on."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def scan(
     inputs: Sequence[str | os.PathLike],
     out: str | os.PathLike | None,
@@ -127,7 +148,20 @@ def scan(
     progress: bool = False,
 ) -> ScanResult:
     """Scan ``inputs`` and write the result under ``out`` (only the reports with
-    ``dry_run``; nothing at all when ``out`` is None)."""
+    ``dry_run``; nothing at all when ``out`` is None).  Python's cyclic garbage
+    collector is off while it runs (see :func:`gc_paused`)."""
+    with gc_paused():
+        return _scan(inputs, out, config, dry_run=dry_run, progress=progress)
+
+
+def _scan(
+    inputs: Sequence[str | os.PathLike],
+    out: str | os.PathLike | None,
+    config: ScanConfig | None,
+    *,
+    dry_run: bool,
+    progress: bool,
+) -> ScanResult:
     config = config or ScanConfig()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()

@@ -1390,3 +1390,27 @@ def test_every_bar_ends_full_with_workers_and_skipped_input(tmp_path, monkeypatc
     assert ended["analyze"] == (13, 13)
     assert ended["write"] == (5, 5)  # every file but the broken link
     assert ended["report"][0] == ended["report"][1] == 13 + len(result.detection.clusters)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_scan_puts_the_garbage_collector_back_as_it_was(tmp_path, enabled):
+    # The collector is off during a scan (it found nothing and cost 10-15 %): a program
+    # that calls the API gets it back as it had it, also when the scan fails.
+    import gc
+
+    from dedup.errors import InputError
+
+    (tmp_path / "a.txt").write_text("Aynı paragraf iki kez yazıldı burada.\nAynı paragraf iki kez yazıldı burada.\n", encoding="utf-8")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "b.txt").write_bytes(b"caf\xe9 \x80 not UTF-8\n")
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        res = scan([tmp_path / "a.txt"], None, ScanConfig())
+        assert res.report["summary"]["removed_blocks"] == 1
+        assert gc.isenabled() is enabled
+        with pytest.raises(InputError, match="not valid UTF-8"):
+            scan([tmp_path / "bad"], None, ScanConfig())
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
