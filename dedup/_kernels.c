@@ -315,7 +315,7 @@ static PyObject *py_screen(PyObject *self, PyObject *args) {
     got = 4;
     if (get(o_tags, &tags, 0, 1, 0, "tags") < 0) goto done;
     got = 5;
-    if (P <= 0 || low.len % P || rows <= 0 || band < 0 || T < band || (band + 1) * rows > P) {
+    if (P <= 0 || low.len % P || rows <= 0 || band < 0 || T < band || rows > P / (band + 1)) {
         PyErr_SetString(PyExc_ValueError, "screen: inconsistent shapes (P, rows, band, T)");
         goto done;
     }
@@ -371,7 +371,7 @@ static PyObject *py_band_keys(PyObject *self, PyObject *args) {
         return NULL;
     }
     Py_ssize_t n = out.len / 8;
-    if (rows <= 0 || values.len / 4 != n * rows) {
+    if (rows <= 0 || (n && rows > PY_SSIZE_T_MAX / n) || values.len / 4 != n * rows) {
         PyErr_SetString(PyExc_ValueError, "band_keys: values and out do not agree");
         PyBuffer_Release(&out);
         PyBuffer_Release(&values);

@@ -371,7 +371,9 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
     # more than the plausible pairs.
     cutoff = config.threshold - ESTIMATE_MARGIN
     with bar(bands, "candidates", "band") as pbar:
-        cands = candidates(sig, bands, rows_per_band, pbar.update, minimum=cutoff) if n_nodes > 1 else Candidates.from_pairs(n_nodes, [])
+        # --minhash-engine numpy/datasketch: no compiled code at all (same result).
+        native = None if config.minhash_engine in ("auto", "native") else False
+        cands = candidates(sig, bands, rows_per_band, pbar.update, minimum=cutoff, native=native) if n_nodes > 1 else Candidates.from_pairs(n_nodes, [])
     low = sig.low  # most estimates need only a quarter of the signature bytes
     release_memory()
     timings["lsh"] = time.perf_counter() - t1

@@ -67,10 +67,12 @@ def _band_values(sig, band: int, rows: int) -> np.ndarray:
 
 def _band_keys(values: np.ndarray, native: bool = False) -> np.ndarray:
     """A 64-bit key per row of a band's values (equal bands, equal keys); ``native``:
-    computed by the compiled kernel (the same keys)."""
+    computed by the compiled kernel (the same keys; uint32 values only)."""
     if native:
+        if values.dtype != np.uint32:
+            raise ValueError("the compiled band keys take uint32 values")
         keys = np.empty(len(values), dtype=np.uint64)
-        _kernels.band_keys(np.ascontiguousarray(values, dtype=np.uint32), values.shape[1], keys)
+        _kernels.band_keys(np.ascontiguousarray(values), values.shape[1], keys)
         return keys
     band = np.ascontiguousarray(values).astype(np.uint64)
     key = np.full(len(values), 0xCBF29CE484222325, dtype=np.uint64)
@@ -118,7 +120,7 @@ def _band_groups(values: np.ndarray, keys: np.ndarray) -> Iterator[tuple[np.ndar
         for g in np.unique(inverse):
             group = np.sort(members[inverse.ravel() == g])
             if len(group) > 1:
-                yield group, np.array([0]), np.array([len(group)])
+                yield group, np.array([0], dtype=np.int64), np.array([len(group)], dtype=np.int64)
 
 
 def _ramp(sizes: np.ndarray) -> np.ndarray:
@@ -272,15 +274,18 @@ def _screen(sig, eq: np.ndarray, earlier: np.ndarray | None, pairs: np.ndarray, 
     return dropped
 
 
-def _screen_native(sig, low: np.ndarray, tags: np.ndarray, order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, band: int, rows: int, need: int, decided: dict[int, bool], n: int) -> int:
+def _screen_native(sig, low: np.ndarray, tags: np.ndarray, order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, band: int, rows: int, need: int, decided: dict[int, bool], n: int, chunk: int) -> int:
     """:func:`_screen` for every pair of the given buckets, in the compiled kernel:
-    pairs are neither stored nor gathered, only the few plausible ones come back."""
+    pairs are neither stored nor gathered, only the few plausible ones come back
+    (their full values are then read ``chunk`` pairs at a time)."""
     plausible, recheck, failing = _kernels.screen(low, low.shape[1], order, starts, sizes, need, tags, tags.shape[1], band, rows)
     plausible = np.frombuffer(plausible, dtype=np.int64).reshape(-1, 2)
     recheck = np.frombuffer(recheck, dtype=np.int64).reshape(-1, 2)
-    dropped = _settle(sig, plausible, band, rows, need, decided, n) + failing
-    if len(recheck):
-        dropped -= int(np.count_nonzero(_shared_earlier(_full_equal(sig, recheck), band, rows)))
+    dropped = failing
+    for k in range(0, len(plausible), chunk):
+        dropped += _settle(sig, plausible[k : k + chunk], band, rows, need, decided, n)
+    for k in range(0, len(recheck), chunk):
+        dropped -= int(np.count_nonzero(_shared_earlier(_full_equal(sig, recheck[k : k + chunk]), band, rows)))
     return dropped
 
 
@@ -329,13 +334,14 @@ def candidates(
     they are dense (see :data:`MAX_PAIR_BUCKET`); their members are not estimated here.
     ``native``: screen pairs in the compiled kernel (default: when it is built; the
     numpy path gives the same result)."""
+    built = _kernels is not None and hasattr(_kernels, "screen")  # not a build older than the screen
     if native is None:
-        native = _kernels is not None
-    elif native and _kernels is None:
+        native = built
+    elif native and not built:
         raise ValueError("the compiled kernel is not built")
     n = len(sig)
     need = None if minimum is None else int(np.ceil(minimum * sig.shape[1] - 1e-9))
-    low = None if need is None else sig.low if hasattr(sig, "low") else low_bytes(np.asarray(sig))
+    low = None if need is None else np.ascontiguousarray(sig.low if hasattr(sig, "low") else low_bytes(np.asarray(sig)))
     # One byte of every band's key per node, filled band by band: nodes whose tags
     # differ in a band did not share it, so a pair's earlier bands are ruled out by
     # comparing ``band`` bytes, not ``band * rows`` low bytes (equal tags are checked).
@@ -350,7 +356,7 @@ def candidates(
         if band and on_band is not None:
             on_band()
         values = _band_values(sig, band, rows)
-        keys = _band_keys(values, native)
+        keys = _band_keys(values, native and values.dtype == np.uint32)
         for order, starts, sizes in _band_groups(values, keys):
             expand: list[tuple[np.ndarray, int]] = []  # for the kernel: (starts, size)
             for z in np.unique(sizes).tolist():
@@ -392,7 +398,7 @@ def candidates(
             if expand:
                 at = np.concatenate([a for a, _ in expand])
                 z = np.concatenate([np.full(len(a), z, dtype=np.int64) for a, z in expand])
-                rejected += _screen_native(sig, low, tags, order, at, z, band, rows, need, decided, n)
+                rejected += _screen_native(sig, low, tags, order, at, z, band, rows, need, decided, n, chunk)
         if tags is not None:
             tags[:, band] = keys >> np.uint64(56)
     if on_band is not None and n > 1:

@@ -1078,13 +1078,21 @@ def test_native_engine_matches_numpy_on_large_and_odd_sets(scheme, num_perm):
 
 
 @native_only
+@pytest.mark.parametrize("key_bits", [64, 0])
 @pytest.mark.parametrize("num_perm, rows", [(192, 5), (100, 7), (48, 3)])
-def test_native_lsh_screen_equals_numpy_on_many_buckets(num_perm, rows):
+def test_native_lsh_screen_equals_numpy_on_many_buckets(num_perm, rows, key_bits, monkeypatch):
     # Families of near copies (dense buckets), unrelated rows sharing one phrase
     # (a sparse bucket larger than MAX_PAIR_BUCKET) and many small buckets, over
     # every band: the compiled screen keeps the same pairs and counts the same
-    # rejections as the numpy one, and the clusters do not change.
+    # rejections as the numpy one, and the clusters do not change.  With no key
+    # bits, every band tag is equal: every failing pair is checked for an earlier
+    # shared band, on low bytes and then on full values.
+    import dedup.lsh as L
     from dedup.lsh import candidates
+
+    if key_bits < 64:
+        real = L._band_keys
+        monkeypatch.setattr(L, "_band_keys", lambda v, *a: real(v, *a) & np.uint64((1 << key_bits) - 1))
 
     rng = np.random.default_rng(num_perm + rows)
     bands = num_perm // rows
@@ -1103,6 +1111,19 @@ def test_native_lsh_screen_equals_numpy_on_many_buckets(num_perm, rows):
     assert [g.tolist() for g in got.groups] == [g.tolist() for g in want.groups]
     similarity = lambda a, b: float(np.mean(sig[a] == sig[b]))  # noqa: E731
     assert star_clusters(3000, list(range(3000)), got, similarity, 0.65) == star_clusters(3000, list(range(3000)), want, similarity, 0.65)
+
+
+@native_only
+@pytest.mark.parametrize("rows", [1, 3, 5, 8])
+def test_native_band_keys_equal_numpy(rows):
+    from dedup.lsh import _band_keys
+
+    v = np.random.default_rng(rows).integers(0, 2**32, (5000, 12), dtype=np.uint64).astype(np.uint32)
+    v[100:200] = v[0]
+    for values in (v[:, :rows], v[:, 4 : 4 + rows]):  # contiguous or not
+        assert np.array_equal(_band_keys(values, True), _band_keys(values, False))
+    with pytest.raises(ValueError, match="uint32"):
+        _band_keys(v.astype(np.uint64)[:, :rows], True)
 
 
 @native_only
@@ -1403,14 +1424,27 @@ def test_scan_puts_the_garbage_collector_back_as_it_was(tmp_path, enabled):
     (tmp_path / "a.txt").write_text("Aynı paragraf iki kez yazıldı burada.\nAynı paragraf iki kez yazıldı burada.\n", encoding="utf-8")
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "b.txt").write_bytes(b"caf\xe9 \x80 not UTF-8\n")
+    import importlib
+
+    S = importlib.import_module("dedup.scan")
+    during = []
+    real_detect = S.detect
+
+    def detect(*args, **kwargs):
+        during.append(gc.isenabled())
+        return real_detect(*args, **kwargs)
+
     was = gc.isenabled()
     try:
         (gc.enable if enabled else gc.disable)()
+        S.detect = detect
         res = scan([tmp_path / "a.txt"], None, ScanConfig())
+        assert during == [False]  # off while the scan runs
         assert res.report["summary"]["removed_blocks"] == 1
         assert gc.isenabled() is enabled
         with pytest.raises(InputError, match="not valid UTF-8"):
             scan([tmp_path / "bad"], None, ScanConfig())
         assert gc.isenabled() is enabled
     finally:
+        S.detect = real_detect
         (gc.enable if was else gc.disable)()
