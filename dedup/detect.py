@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import itertools
+import os
 import sys
 import time
 from collections import OrderedDict, deque
@@ -373,7 +374,9 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
     with bar(bands, "candidates", "band") as pbar:
         # --minhash-engine numpy/datasketch: no compiled code at all (same result).
         native = None if config.minhash_engine in ("auto", "native") else False
-        cands = candidates(sig, bands, rows_per_band, pbar.update, minimum=cutoff, native=native) if n_nodes > 1 else Candidates.from_pairs(n_nodes, [])
+        # With --jobs > 1, bands run in as many threads (never more than the cores).
+        threads = max(1, min(config.jobs, os.cpu_count() or 1))
+        cands = candidates(sig, bands, rows_per_band, pbar.update, minimum=cutoff, native=native, threads=threads) if n_nodes > 1 else Candidates.from_pairs(n_nodes, [])
     low = sig.low  # most estimates need only a quarter of the signature bytes
     release_memory()
     timings["lsh"] = time.perf_counter() - t1

@@ -26,7 +26,10 @@ that screen runs in the compiled kernel when it is built (``dedup/_kernels.c``, 
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -232,24 +235,30 @@ def _full_equal(sig, pairs: np.ndarray) -> np.ndarray:
     return full[:, 0] == full[:, 1]
 
 
-def _settle(sig, pairs: np.ndarray, band: int, rows: int, need: int, decided: dict[int, bool], n: int) -> int:
-    """Decide the pairs that are plausible on their low bytes on their full values,
-    once per pair (``decided``: pair code ``i * n + j`` -> kept); returns how many
-    were dropped for the first time (not sharing an earlier band)."""
+def _settle(sig, pairs: np.ndarray, band: int, rows: int, need: int, decided: dict[int, tuple[bool, int]], n: int) -> int:
+    """Decide the pairs that are plausible on their low bytes on their full values
+    (``decided``: pair code ``i * n + j`` -> (kept, band)); returns how many were
+    dropped for the first time (not sharing an earlier band).  A pair decided in an
+    earlier band is not decided again; one decided only in a later band (bands may
+    run in threads) is, so that its first shared band counts it."""
     if not len(pairs):
         return 0
     codes = (pairs[:, 0] * n + pairs[:, 1]).tolist()
-    fresh = [k for k, c in enumerate(codes) if c not in decided]
+    get = decided.get
+    fresh = [k for k, c in enumerate(codes) if get(c, _UNDECIDED)[1] > band]
     if not fresh:
         return 0
     equal = _full_equal(sig, pairs[fresh])
     passed = np.count_nonzero(equal, axis=1) >= need
     for k, ok in zip(fresh, passed.tolist()):
-        decided[codes[k]] = ok
+        decided[codes[k]] = (ok, band)
     return int(np.count_nonzero(~passed & ~_shared_earlier(equal, band, rows)))
 
 
-def _screen(sig, eq: np.ndarray, earlier: np.ndarray | None, pairs: np.ndarray, band: int, rows: int, need: int, decided: dict[int, bool], n: int) -> int:
+_UNDECIDED = (False, 1 << 62)
+
+
+def _screen(sig, eq: np.ndarray, earlier: np.ndarray | None, pairs: np.ndarray, band: int, rows: int, need: int, decided: dict[int, tuple[bool, int]], n: int) -> int:
     """Screen pairs that share ``band`` by their MinHash estimate (at least ``need``
     equal values to keep the pair); ``eq[k]`` says which low bytes of pair ``k`` are
     equal, ``earlier[k]`` whether the two may share an earlier band (their band tags,
@@ -274,7 +283,7 @@ def _screen(sig, eq: np.ndarray, earlier: np.ndarray | None, pairs: np.ndarray, 
     return dropped
 
 
-def _screen_native(sig, low: np.ndarray, tags: np.ndarray, order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, band: int, rows: int, need: int, decided: dict[int, bool], n: int, chunk: int) -> int:
+def _screen_native(sig, low: np.ndarray, tags: np.ndarray, order: np.ndarray, starts: np.ndarray, sizes: np.ndarray, band: int, rows: int, need: int, decided: dict[int, tuple[bool, int]], n: int, chunk: int) -> int:
     """:func:`_screen` for every pair of the given buckets, in the compiled kernel:
     pairs are neither stored nor gathered, only the few plausible ones come back
     (their full values are then read ``chunk`` pairs at a time)."""
@@ -323,6 +332,7 @@ def candidates(
     chunk: int = 4096,
     max_screened_bucket: int = MAX_SCREENED_BUCKET,
     native: bool | None = None,
+    threads: int = 1,
 ) -> Candidates:
     """LSH candidates of the rows of ``sig`` (see :class:`Candidates`): a signature
     matrix, or a :class:`dedup.spill.SignatureSpill` (read one band at a time).
@@ -333,7 +343,10 @@ def candidates(
     pairs the buckets make.  Buckets larger than ``max_pair_bucket`` stay groups when
     they are dense (see :data:`MAX_PAIR_BUCKET`); their members are not estimated here.
     ``native``: screen pairs in the compiled kernel (default: when it is built; the
-    numpy path gives the same result)."""
+    numpy path gives the same result).  ``threads``: bands processed at once, in a
+    pool of threads (sorting, the kernel and most numpy work release the GIL); the
+    result does not depend on it.  A :class:`dedup.spill.SignatureSpill` must then be
+    safe to read from several threads (it is)."""
     built = _kernels is not None and hasattr(_kernels, "screen")  # not a build older than the screen
     if native is None:
         native = built
@@ -346,17 +359,28 @@ def candidates(
     # differ in a band did not share it, so a pair's earlier bands are ruled out by
     # comparing ``band`` bytes, not ``band * rows`` low bytes (equal tags are checked).
     tags = None if need is None else np.empty((n, bands), dtype=np.uint8)
-    kept: list[np.ndarray] = []
-    groups: list[np.ndarray] = []
-    seen_groups: set[int] = set()
-    rejected = 0
-    decided: dict[int, bool] = {}  # plausible pairs (by code i * n + j): kept or not
-    triu = {}
-    for band in range(bands if n > 1 else 0):
-        if band and on_band is not None:
-            on_band()
-        values = _band_values(sig, band, rows)
-        keys = _band_keys(values, native and values.dtype == np.uint32)
+    decided: dict[int, tuple[bool, int]] = {}  # plausible pairs (code i * n + j): (kept, band decided in)
+    triu: dict = {}
+    # Bands are independent but for the tags of the bands before them (set as soon as
+    # a band's keys are known) and the pairs already decided (a cache: a pair is
+    # counted as dropped in its first shared band only, whichever band decided it
+    # first); with ``threads`` > 1 they run in a pool of threads, a few at a time.
+    ready = [threading.Event() for _ in range(bands)]
+
+    def one_band(band: int) -> tuple[int, list[tuple[int, np.ndarray]], list[np.ndarray]]:
+        rejected = 0
+        found: list[tuple[int, np.ndarray]] = []  # large buckets kept whole: (key, members)
+        kept: list[np.ndarray] = []
+        try:
+            values = _band_values(sig, band, rows)
+            keys = _band_keys(values, native and values.dtype == np.uint32)
+            if tags is not None:
+                tags[:, band] = keys >> np.uint64(56)
+        finally:
+            ready[band].set()  # also on an error: no band waits for it forever
+        if tags is not None:
+            for earlier_band in range(band):
+                ready[earlier_band].wait()
         for order, starts, sizes in _band_groups(values, keys):
             expand: list[tuple[np.ndarray, int]] = []  # for the kernel: (starts, size)
             for z in np.unique(sizes).tolist():
@@ -371,10 +395,7 @@ def candidates(
                             if plausible < DENSE_SHARE * z:
                                 sparse.append(s0)
                                 continue
-                        key = xxhash.xxh3_64_intdigest(members.tobytes())
-                        if key not in seen_groups:
-                            seen_groups.add(key)
-                            groups.append(members)
+                        found.append((xxhash.xxh3_64_intdigest(members.tobytes()), members))
                     if not sparse:
                         continue
                     at = np.array(sparse, dtype=np.int64)
@@ -399,12 +420,46 @@ def candidates(
                 at = np.concatenate([a for a, _ in expand])
                 z = np.concatenate([np.full(len(a), z, dtype=np.int64) for a, z in expand])
                 rejected += _screen_native(sig, low, tags, order, at, z, band, rows, need, decided, n, chunk)
-        if tags is not None:
-            tags[:, band] = keys >> np.uint64(56)
-    if on_band is not None and n > 1:
-        on_band()
+        return rejected, found, kept
+
+    todo = range(bands if n > 1 else 0)
+    results: list[tuple[int, list[tuple[int, np.ndarray]], list[np.ndarray]]] = []
+    if threads > 1 and len(todo) > 1:
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dedup-lsh")
+        futures: deque[Future] = deque()
+
+        def take() -> None:
+            results.append(futures.popleft().result())
+            if on_band is not None and len(results) < len(todo):
+                on_band()
+
+        try:
+            # At most `threads` + 1 bands submitted, in band order: a band's memory is
+            # freed as soon as it is taken in.
+            for band in todo:
+                futures.append(pool.submit(one_band, band))
+                if len(futures) > threads:
+                    take()
+            while futures:
+                take()
+        finally:
+            pool.shutdown(cancel_futures=True)
+    else:
+        for band in todo:
+            if band and on_band is not None:
+                on_band()
+            results.append(one_band(band))
+    rejected = sum(r for r, _, _ in results)
+    kept = [p for _, _, k in results for p in k]
+    groups: list[np.ndarray] = []
+    seen_groups: set[int] = set()
+    for _, found, _ in results:  # in band order: the same groups whatever the threads
+        for key, members in found:
+            if key not in seen_groups:
+                seen_groups.add(key)
+                groups.append(members)
     if need is not None:  # distinct already
-        codes = np.sort(np.array([c for c, ok in decided.items() if ok], dtype=np.int64))
+        codes = np.sort(np.array([c for c, (ok, _) in decided.items() if ok], dtype=np.int64))
     else:  # a pair shared by several bands comes once per band
         codes = np.sort(np.concatenate([p[:, 0] * n + p[:, 1] for p in kept])) if kept else np.empty(0, dtype=np.int64)
         codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import weakref
 from pathlib import Path
 
@@ -59,6 +60,7 @@ class SignatureSpill:
         except BaseException:
             self.close()
             raise
+        self._lock = threading.Lock()  # the cache of rows is shared by the readers
         self._low_parts: list[np.ndarray] = []
         self._low: np.ndarray | None = None
         self.n = 0
@@ -113,7 +115,11 @@ class SignatureSpill:
 
     def __getitem__(self, index) -> np.ndarray:
         """Whole signatures, from the cache or the file: ``spill[i]`` one,
-        ``spill[array]`` several (``spill[:]`` all)."""
+        ``spill[array]`` several (``spill[:]`` all).  Safe from several threads."""
+        with self._lock:
+            return self._getitem(index)
+
+    def _getitem(self, index) -> np.ndarray:
         self._finish()
         if isinstance(index, slice):
             index = np.arange(self.n)[index]

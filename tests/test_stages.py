@@ -1107,6 +1107,16 @@ def test_native_lsh_screen_equals_numpy_on_many_buckets(num_perm, rows, key_bits
     got = candidates(sig, bands, rows, minimum=0.5, native=True)
     want = candidates(sig, bands, rows, minimum=0.5, native=False)
     assert got.pairs.tolist() == want.pairs.tolist() and len(got.pairs) > 1000
+    # Bands in threads (numpy path, and the kernel's reading a spill): the same result.
+    from dedup.spill import SignatureSpill
+
+    with SignatureSpill(num_perm, bands, rows) as spill:
+        spill.append(sig)
+        for native in (False, True):
+            threaded = candidates(spill, bands, rows, minimum=0.5, native=native, threads=3, chunk=64)
+            assert threaded.pairs.tolist() == want.pairs.tolist()
+            assert (threaded.rejected, threaded.implied_pairs) == (want.rejected, want.implied_pairs)
+            assert [g.tolist() for g in threaded.groups] == [g.tolist() for g in want.groups]
     assert (got.rejected, got.implied_pairs) == (want.rejected, want.implied_pairs) and got.rejected > 10_000
     assert [g.tolist() for g in got.groups] == [g.tolist() for g in want.groups]
     similarity = lambda a, b: float(np.mean(sig[a] == sig[b]))  # noqa: E731
@@ -1166,8 +1176,8 @@ def test_auto_engine_falls_back_to_numpy_without_the_kernel(monkeypatch, tmp_pat
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.floats(0.05, 1.0), st.sampled_from([2, 1000]), st.booleans(), st.sampled_from([False, True] if _native_built() else [False]))
-def test_candidates_filtered_by_estimate_are_exactly_the_plausible_pairs(seed, minimum, max_bucket, spilled, native):
+@given(st.integers(0, 2**32 - 1), st.floats(0.05, 1.0), st.sampled_from([2, 1000]), st.booleans(), st.sampled_from([False, True] if _native_built() else [False]), st.sampled_from([1, 3]))
+def test_candidates_filtered_by_estimate_are_exactly_the_plausible_pairs(seed, minimum, max_bucket, spilled, native, threads):
     # LSH drops implausible pairs band by band, deciding most of it on the low bytes
     # and taking each pair in its first shared band only: the pairs kept and the
     # counts must be those of expanding every bucket, removing repeats and then
@@ -1193,7 +1203,7 @@ def test_candidates_filtered_by_estimate_are_exactly_the_plausible_pairs(seed, m
         spill.append(sig[:17])
         spill.append(sig[17:])
         source = spill if spilled else sig
-        got = candidates(source, bands, rows, max_pair_bucket=max_bucket, minimum=minimum, chunk=7, native=native)
+        got = candidates(source, bands, rows, max_pair_bucket=max_bucket, minimum=minimum, chunk=7, native=native, threads=threads)
     if max_bucket > 40:  # no large bucket: every pair is explicit
         assert got.pairs.tolist() == plausible.tolist()
         assert got.distinct_pairs == len(every) and got.rejected == len(every) - len(plausible)
