@@ -375,7 +375,8 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
         # --minhash-engine numpy/datasketch: no compiled code at all (same result).
         native = None if config.minhash_engine in ("auto", "native") else False
         # With --jobs > 1, bands run in as many threads (never more than the cores).
-        threads = max(1, min(config.jobs, os.cpu_count() or 1))
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        threads = max(1, min(config.jobs, cores))
         cands = candidates(sig, bands, rows_per_band, pbar.update, minimum=cutoff, native=native, threads=threads) if n_nodes > 1 else Candidates.from_pairs(n_nodes, [])
     low = sig.low  # most estimates need only a quarter of the signature bytes
     release_memory()

@@ -251,7 +251,8 @@ def _settle(sig, pairs: np.ndarray, band: int, rows: int, need: int, decided: di
     equal = _full_equal(sig, pairs[fresh])
     passed = np.count_nonzero(equal, axis=1) >= need
     for k, ok in zip(fresh, passed.tolist()):
-        decided[codes[k]] = (ok, band)
+        if band < get(codes[k], _UNDECIDED)[1]:  # keep the earliest band that decided it
+            decided[codes[k]] = (ok, band)
     return int(np.count_nonzero(~passed & ~_shared_earlier(equal, band, rows)))
 
 
@@ -449,6 +450,8 @@ def candidates(
             if band and on_band is not None:
                 on_band()
             results.append(one_band(band))
+    if on_band is not None and n > 1:
+        on_band()
     rejected = sum(r for r, _, _ in results)
     kept = [p for _, _, k in results for p in k]
     groups: list[np.ndarray] = []

@@ -61,6 +61,7 @@ class SignatureSpill:
             self.close()
             raise
         self._lock = threading.Lock()  # the cache of rows is shared by the readers
+        self._finish_lock = threading.Lock()
         self._low_parts: list[np.ndarray] = []
         self._low: np.ndarray | None = None
         self.n = 0
@@ -86,8 +87,11 @@ class SignatureSpill:
         self.n += len(sigs)
 
     def _finish(self) -> None:
-        if self._low is not None:
-            return
+        with self._finish_lock:  # the first readers may come from several threads at once
+            if self._low is None:
+                self._finish_writing()
+
+    def _finish_writing(self) -> None:
         self._rows_file.close()
         for f in self._band_files:
             f.close()

@@ -1123,6 +1123,80 @@ def test_native_lsh_screen_equals_numpy_on_many_buckets(num_perm, rows, key_bits
     assert star_clusters(3000, list(range(3000)), got, similarity, 0.65) == star_clusters(3000, list(range(3000)), want, similarity, 0.65)
 
 
+@pytest.mark.parametrize("threads", [1, 3])
+def test_lsh_in_threads_reports_every_band_and_stops_on_a_failing_band(threads, monkeypatch):
+    # The progress bar gets one step per band whatever the threads; a band that
+    # fails (a band file that cannot be read) raises its error, no thread is left.
+    import threading
+
+    import dedup.lsh as L
+    from dedup.spill import SignatureSpill
+
+    rng = np.random.default_rng(threads)
+    sig = rng.integers(0, 2**32, size=(300, 64), dtype=np.uint64).astype(np.uint32)
+    sig[100:200, :8] = sig[100, :8]
+    steps = []
+    with SignatureSpill(64, 16, 4) as spill:
+        spill.append(sig)
+        L.candidates(spill, 16, 4, lambda: steps.append(1), minimum=0.5, threads=threads)
+        assert len(steps) == 16
+        steps.clear()
+        L.candidates(spill, 16, 4, lambda: steps.append(1), threads=threads)  # no minimum
+        assert len(steps) == 16
+        real = L._band_values
+
+        def band_values(s, band, rows):
+            if band == 2:
+                raise OSError("band file gone")
+            return real(s, band, rows)
+
+        monkeypatch.setattr(L, "_band_values", band_values)
+        with pytest.raises(OSError, match="band file gone"):
+            L.candidates(spill, 16, 4, minimum=0.5, threads=threads)
+    assert not [t for t in threading.enumerate() if t.name.startswith("dedup-lsh")]
+
+
+def test_signature_spill_reads_from_many_threads_at_once():
+    # The row cache is shared: 8 threads reading overlapping rows through a cache of
+    # 4 rows, the first of them before anything was read (the spill finishes writing
+    # once), all get the rows that were appended.
+    import threading
+
+    import dedup.spill as S
+
+    rng = np.random.default_rng(5)
+    sig = rng.integers(0, 2**32, size=(64, 32), dtype=np.uint64).astype(np.uint32)
+    errors = []
+    old = S.CACHE_ROWS
+    S.CACHE_ROWS = 4
+    try:
+        with S.SignatureSpill(32, 8, 4) as spill:
+            spill.append(sig)
+            start = threading.Barrier(8)
+
+            def read(k):
+                try:
+                    start.wait()
+                    r = np.random.default_rng(k)
+                    for _ in range(300):
+                        rows = r.integers(0, 64, size=int(r.integers(1, 9)))
+                        assert np.array_equal(spill[rows], sig[rows])
+                        b = int(r.integers(0, 8))
+                        assert np.array_equal(spill.band(b), sig[:, b * 4 : (b + 1) * 4])
+                except BaseException as exc:  # noqa: BLE001 - reported below
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=read, args=(k,)) for k in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert spill.low.shape == (64, 32)
+    finally:
+        S.CACHE_ROWS = old
+    assert not errors, errors[0]
+
+
 @native_only
 @pytest.mark.parametrize("rows", [1, 3, 5, 8])
 def test_native_band_keys_equal_numpy(rows):
