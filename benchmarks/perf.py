@@ -80,12 +80,17 @@ def corpus_path(mb: float, seed: int, every_doc: bool) -> Path:
 
 
 def ensure_corpus(mb: float, seed: int, every_doc: bool) -> Path:
-    path = corpus_path(mb, seed, every_doc)
-    if (path / "truth.json").exists() and (path / "blocks.npz").exists():
-        return path
     import corpus
 
-    if not (path / "truth.json").exists():
+    path = corpus_path(mb, seed, every_doc)
+    truth = path / "truth.json"
+    if truth.exists() and json.loads(truth.read_text()).get("generator_version") != corpus.GENERATOR_VERSION:
+        print(f"{path.name} was made by an older generator: making it again", file=sys.stderr)
+        (path / "blocks.npz").unlink(missing_ok=True)
+        truth.unlink()
+    if truth.exists() and (path / "blocks.npz").exists():
+        return path
+    if not truth.exists():
         tmp = path.with_name(path.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         print(f"generating {mb:g} MB corpus (seed {seed}) ...", file=sys.stderr)
