@@ -7,6 +7,7 @@ The report holds nothing that changes from run to run on the same input and opti
 from __future__ import annotations
 
 import codecs
+import heapq
 import json
 import platform
 from collections.abc import Callable, Sequence
@@ -300,7 +301,12 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("`", "'")
 
 
-def render_markdown(report: dict, max_clusters: int = 30) -> str:
+def render_markdown(report: dict, max_clusters: int = 30, max_members: int = 10, max_documents: int = 100) -> str:
+    """``report.md``: the summary, the parameters, the ``max_clusters`` largest
+    clusters (at most ``max_members`` copies of each) and the ``max_documents``
+    documents that lost the most characters.  Short whatever the corpus: a menu that
+    every page repeats makes one cluster with a member per page, and report.json
+    lists them all."""
     s = report["summary"]
     p = report["parameters"]
     lines = [
@@ -317,24 +323,32 @@ def render_markdown(report: dict, max_clusters: int = 30) -> str:
         f"LSH {p['lsh']['bands']} bands × {p['lsh']['rows']} rows, min {p['min_chars']} chars, keep `{p['keep']}`.",
         "",
     ]
-    if report["clusters"]:
+    clusters = report["clusters"]
+    if clusters:
+        shown = heapq.nsmallest(max_clusters, clusters, key=lambda c: (-c["size"], c["id"]))
         lines += ["## Clusters", ""]
-        for c in report["clusters"][:max_clusters]:
+        if len(shown) < len(clusters):
+            lines += [f"The {len(shown)} largest of {len(clusters)} clusters; report.json lists them all.", ""]
+        for c in shown:
             lines.append(f"### Cluster {c['id']}: {c['kind']}, {c['scope']}, {c['size']} copies")
             lines.append("")
             lines.append("| action | document | line | similarity | text |")
             lines.append("|---|---|---|---|---|")
-            for m in c["members"]:
+            for m in c["members"][:max_members]:
                 lines.append(
                     f"| {m['action']} | `{_md_escape(m['document'])}` | {m['line']} | {m['similarity']:.3f} | {_md_escape(m['preview'])} |"
                 )
             lines.append("")
-        if len(report["clusters"]) > max_clusters:
-            lines += [f"… and {len(report['clusters']) - max_clusters} more clusters in report.json.", ""]
+            if len(c["members"]) > max_members:
+                lines += [f"… and {len(c['members']) - max_members} more copies in report.json.", ""]
     changed = [d for d in report["documents"] if d["removed_blocks"]]
     if changed:
-        lines += ["## Documents with removals", "", "| document | blocks | removed | removed chars |", "|---|---|---|---|"]
-        for d in changed:
+        shown_docs = heapq.nsmallest(max_documents, enumerate(changed), key=lambda kv: (-kv[1]["removed_chars"], kv[0]))
+        lines += ["## Documents with removals", ""]
+        if len(shown_docs) < len(changed):
+            lines += [f"The {len(shown_docs)} of {len(changed)} documents that lost the most characters; report.json lists every document.", ""]
+        lines += ["| document | blocks | removed | removed chars |", "|---|---|---|---|"]
+        for _, d in shown_docs:
             lines.append(f"| `{_md_escape(d['id'])}` | {d['blocks']} | {d['removed_blocks']} | {d['removed_chars']} |")
         lines.append("")
     return "\n".join(lines)

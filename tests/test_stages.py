@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import re
 import signal
 import unicodedata
@@ -20,6 +21,7 @@ from dedup import Document, ScanConfig, detect, scan
 from dedup.cluster import star_clusters
 from dedup.cut import cut, cut_length
 from dedup.lsh import candidate_pairs, candidate_probability, choose_params
+from dedup.report import render_markdown
 from dedup.normalize import _TABLE, _translate, normalize, weighted_length
 from dedup.shingle import jaccard, shingle_sets
 from dedup.signatures import signatures
@@ -1532,3 +1534,41 @@ def test_scan_puts_the_garbage_collector_back_as_it_was(tmp_path, enabled):
     finally:
         S.detect = real_detect
         (gc.enable if was else gc.disable)()
+
+
+def test_report_md_stays_short_for_a_menu_on_every_page(tmp_path):
+    """A menu line that 60 pages repeat makes one cluster of 60 copies: report.md shows
+    the largest clusters first, a few copies of each and the documents that lost the
+    most, and says where the rest is; report.json keeps every copy."""
+    menu = "Gündem Ekonomi Spor Dünya Kültür Sanat Yaşam Teknoloji Sağlık Yazarlar"
+    words = ("kent", "meclis", "yağmur", "okul", "liman", "tren", "orman", "sergi", "pazar", "köprü",
+             "bahar", "rapor", "yarış", "müze", "fener", "nehir", "çarşı", "tarla", "saray", "kitap")
+    rng = random.Random(5)
+    docs = {f"p{i:02d}.txt": f"{menu}\n{' '.join(rng.choices(words, k=12))}.\n" for i in range(60)}
+    # three small clusters, each of two copies, in the documents read first
+    for k, para in enumerate(["Valilik yarın okulların tatil olduğunu duyurdu ve velileri uyardı.",
+                              "Kar yağışı nedeniyle bazı köy yolları ulaşıma kapandı, ekipler çalışıyor.",
+                              "Maçın ilk yarısı golsüz bitti, ikinci yarıda ev sahibi baskı kurdu."]):
+        for name in (f"p{2 * k:02d}.txt", f"p{2 * k + 1:02d}.txt"):
+            docs[name] += para + "\n"
+    res = scan([write_docs(tmp_path / "in", docs)], tmp_path / "out", ScanConfig())
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    clusters = res.report["clusters"]
+    menu_cluster = next(c for c in clusters if c["size"] == 60)
+    assert len(clusters) == 4 and len(menu_cluster["members"]) == 60  # the JSON keeps every copy
+    headings = re.findall(r"^### Cluster (\d+): \w+, \w+, (\d+) copies$", md, flags=re.M)
+    assert headings[0] == (str(menu_cluster["id"]), "60")  # largest first
+    assert sorted(int(n) for _, n in headings) == [2, 2, 2, 60]
+    assert md.count(f"| {menu[:20]}") == 10  # at most ten copies of a cluster shown
+    assert "… and 50 more copies in report.json." in md
+    table = md.split("## Documents with removals", 1)[1]
+    assert table.count("\n| `p") == 59  # under the cap: every changed document (all but the first) is listed
+    short = render_markdown(res.report, max_clusters=2, max_members=3, max_documents=5)
+    assert len(re.findall(r"^### Cluster", short, flags=re.M)) == 2
+    assert "The 2 largest of 4 clusters; report.json lists them all." in short
+    assert "… and 57 more copies in report.json." in short
+    assert "The 5 of 59 documents that lost the most characters; report.json lists every document." in short
+    rows = re.findall(r"^\| `(p\d\d\.txt)` \| \d+ \| (\d+) \| (\d+) \|$", short, flags=re.M)
+    assert len(rows) == 5
+    lost = {d["id"]: d["removed_chars"] for d in res.report["documents"]}
+    assert [int(c) for _, _, c in rows] == sorted(lost.values(), reverse=True)[:5]
