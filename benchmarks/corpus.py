@@ -2,7 +2,7 @@
 
     python benchmarks/corpus.py OUT_DIR --mb 10 [--seed 0] [--format txt|jsonl]
                                 [--exact-share 0.10] [--near-share 0.05]
-                                [--boilerplate-every-doc]
+                                [--boilerplate-every-doc [exact|near]]
 
 Where the text comes from
 -------------------------
@@ -35,7 +35,10 @@ a widget line (``A+ A-``).  A document is: optional ``date YYYY-MM-DD`` header, 
 headline, sometimes the headline again in capitals, the widget, a lead paragraph, 2-14
 body paragraphs, the site's footer, sometimes one of a few global lines (share buttons,
 cookie notice), and with ``--boilerplate-every-doc`` one long boilerplate paragraph that
-is the same in every document (a cluster with as many members as documents).
+is the same in every document (a cluster with as many members as documents).  With
+``--boilerplate-every-doc near`` that paragraph ends with the document's own number
+(``Haber no: 12345.``): as many distinct texts as documents, every two of them near
+copies (one near cluster, LSH buckets as large as the corpus).
 
 Planted duplicates
 ------------------
@@ -364,7 +367,7 @@ class _Site:
 
 def generate(out_dir: str | Path, mb: float, seed: int = 0, fmt: str = "txt", *,
              exact_share: float = 0.10, near_share: float = 0.05, within_share: float = 0.35,
-             main_share: float = 0.9, sites: int = 40, boilerplate_every_doc: bool = False,
+             main_share: float = 0.9, sites: int = 40, boilerplate_every_doc: bool | str = False,
              reservoir_size: int = 20000, progress: bool = True) -> dict:
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()):
@@ -498,7 +501,10 @@ def generate(out_dir: str | Path, mb: float, seed: int = 0, fmt: str = "txt", *,
             g = r.randrange(len(GLOBAL_LINES))
             add(GLOBAL_LINES[g], global_origin + g, "boilerplate")
         if boilerplate_every_doc:
-            add(EVERY_DOC_PARAGRAPH, every_origin, "boilerplate")
+            every = EVERY_DOC_PARAGRAPH
+            if boilerplate_every_doc == "near":
+                every += f" Haber no: {counts['documents'] + 1}."
+            add(every, every_origin, "boilerplate")
             counts["every_doc"] += 1
 
         # origin -1 (menu/widget) gets a unique id per text so equal menu lines share it
@@ -564,12 +570,13 @@ def main(argv=None) -> int:
     p.add_argument("--within-share", type=float, default=0.35)
     p.add_argument("--main-share", type=float, default=0.9, help="share of Turkish documents")
     p.add_argument("--sites", type=int, default=40)
-    p.add_argument("--boilerplate-every-doc", action="store_true")
+    p.add_argument("--boilerplate-every-doc", nargs="?", const="exact", choices=("exact", "near"), default=None,
+                   help="one long paragraph in every document: the same (exact), or ending with the document number (near)")
     args = p.parse_args(argv)
     truth = generate(args.out_dir, args.mb, args.seed, args.format, exact_share=args.exact_share,
                      near_share=args.near_share, within_share=args.within_share,
                      main_share=args.main_share, sites=args.sites,
-                     boilerplate_every_doc=args.boilerplate_every_doc)
+                     boilerplate_every_doc=args.boilerplate_every_doc or False)
     print(json.dumps({k: v for k, v in truth.items() if k != "labels"}, indent=2, ensure_ascii=False))
     return 0
 

@@ -75,11 +75,15 @@ COPY_KINDS = ("exact", "typo", "recased", "deaccented", "light_edit")
 # Corpus and block table
 # ==========================================================================
 
-def corpus_path(mb: float, seed: int, every_doc: bool) -> Path:
-    return DATA / f"news-{mb:g}mb-seed{seed}{'-everydoc' if every_doc else ''}"
+def every_doc_suffix(every_doc: str | None) -> str:
+    return {None: "", "exact": "-everydoc", "near": "-everydoc-near"}[every_doc]
 
 
-def ensure_corpus(mb: float, seed: int, every_doc: bool) -> Path:
+def corpus_path(mb: float, seed: int, every_doc: str | None) -> Path:
+    return DATA / f"news-{mb:g}mb-seed{seed}{every_doc_suffix(every_doc)}"
+
+
+def ensure_corpus(mb: float, seed: int, every_doc: str | None) -> Path:
     import corpus
 
     path = corpus_path(mb, seed, every_doc)
@@ -94,7 +98,7 @@ def ensure_corpus(mb: float, seed: int, every_doc: bool) -> Path:
         tmp = path.with_name(path.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         print(f"generating {mb:g} MB corpus (seed {seed}) ...", file=sys.stderr)
-        corpus.generate(tmp, mb, seed, "txt", boilerplate_every_doc=every_doc)
+        corpus.generate(tmp, mb, seed, "txt", boilerplate_every_doc=every_doc or False)
         shutil.rmtree(path, ignore_errors=True)
         tmp.rename(path)
     build_block_table(path)
@@ -260,7 +264,8 @@ def child_dedup(args: dict) -> dict:
         res = scan([args["corpus"] + "/docs"], out, ScanConfig(jobs=args["jobs"]))
         wall = time.perf_counter() - t0
     rss = _rss(workers.kb)
-    result = {"wall": wall, "timings": res.timings, "summary": res.report["summary"], **rss}
+    result = {"wall": wall, "timings": res.timings, "summary": res.report["summary"], **rss,
+              "largest_cluster": max((len(c.members) for c in res.detection.clusters), default=0)}
     if args.get("clusters"):
         det = res.detection
         offsets = np.cumsum([0] + [len(b) for b in det.blocks])
@@ -646,7 +651,8 @@ def main(argv=None) -> int:
     p.add_argument("--big", action="store_true", help="also 1000 MB")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--boilerplate-every-doc", action="store_true")
+    p.add_argument("--boilerplate-every-doc", nargs="?", const="exact", choices=("exact", "near"), default=None,
+                   help="corpora with one long paragraph in every document, the same (exact) or numbered (near)")
     p.add_argument("--naive-max-blocks", type=int, default=30000)
     p.add_argument("--no-naive", action="store_true")
     p.add_argument("--no-peers", action="store_true")
@@ -702,15 +708,16 @@ def main(argv=None) -> int:
         corpus = ensure_corpus(mb, args.seed, args.boilerplate_every_doc)
         truth = json.loads((corpus / "truth.json").read_text())
         real_mb = truth["bytes"] / 1e6
-        R: dict = results["sizes"].get(f"{mb:g}", {}) if args.merge else {}
+        key = f"{mb:g}{every_doc_suffix(args.boilerplate_every_doc)}"
+        R: dict = results["sizes"].get(key, {}) if args.merge else {}
         if R.get("generator_version") != truth["generator_version"]:
             R = {}  # measured on a corpus made by another generator: nothing of it is kept
         parts = set(args.parts.split(","))
-        R.update({"mb": real_mb, "generator_version": truth["generator_version"],
+        R.update({"mb": real_mb, "generator_version": truth["generator_version"], "every_doc": args.boilerplate_every_doc,
                   "truth": {k: truth[k] for k in ("documents", "blocks", "exact_copies", "near_copies")}})
         if "dedup" in parts:
             R["dedup_tree"] = info["dedup_tree"]
-        results["sizes"][f"{mb:g}"] = R
+        results["sizes"][key] = R
 
         def log(msg):
             print(f"[{mb:g} MB] {msg}", file=sys.stderr, flush=True)
@@ -795,6 +802,12 @@ def main(argv=None) -> int:
     return 0
 
 
+def size_label(size: str, R: dict) -> str:
+    """``100 MB corpus``, ``400 MB corpus, one paragraph in every document (near)``."""
+    label = f"{size.split('-')[0]} MB corpus"
+    return label + (f", one paragraph in every document ({R['every_doc']})" if R.get("every_doc") else "")
+
+
 def render(results: dict) -> str:
     info = results["machine"]
     L = ["# Speed and scale (benchmarks/perf.py)", ""]
@@ -815,12 +828,16 @@ def render(results: dict) -> str:
     if not any("naive" in R or "peers" in R for R in results["sizes"].values()):
         L += ["", "The per-shingle datasketch loop and the peers are not in this file's raw results: their last "
               "figures are in [RESULTS-baselines.md](RESULTS-baselines.md)."]
-    results["sizes"] = dict(sorted(results["sizes"].items(), key=lambda kv: float(kv[0])))
+    results["sizes"] = dict(sorted(results["sizes"].items(), key=lambda kv: (float(kv[0].split("-")[0]), kv[0])))
     for size, R in results["sizes"].items():
         mb = R["mb"]
         t = R["truth"]
-        L += ["", f"## {size} MB corpus ({mb:.1f} MB, {t['documents']} documents, {t['blocks']} blocks; "
+        L += ["", f"## {size_label(size, R)} ({mb:.1f} MB, {t['documents']} documents, {t['blocks']} blocks; "
               f"planted {t['exact_copies']} exact and {t['near_copies']} near copies)", ""]
+        if R.get("every_doc"):
+            big = (R.get("dedup_j2") or R.get("dedup_j1") or {}).get("largest_cluster")
+            L += [f"Every document ends with one long paragraph, {'the same in all' if R['every_doc'] == 'exact' else 'numbered with the document (a distinct text in each, near copies of one another)'}: "
+                  f"dedup's largest cluster has {big} members.", ""]
         L.append(f"dedup measured: {R.get('dedup_tree', '?')}; corpus generator version {R.get('generator_version', '2 or older')}")
         L.append("")
         L.append("| what | wall s | MB/s | blocks/s | peak RSS MB | wall s of each run | wall s incl. process start |")
@@ -905,7 +922,8 @@ def render(results: dict) -> str:
     for size, R in results["sizes"].items():
         mb = R["mb"]
         j1 = R.get("dedup_j1", {}).get("wall")
-        L.append(f"| {size} MB | {fmt(j1 / mb if j1 else None, 3)} | {R['dedup_j2']['wall'] / mb:.3f} | "
+        short = f"{size.split('-')[0]} MB" + (f", every document ({R['every_doc']})" if R.get("every_doc") else "")
+        L.append(f"| {short} | {fmt(j1 / mb if j1 else None, 3)} | {R['dedup_j2']['wall'] / mb:.3f} | "
                  f"{R['floor_p1']['wall'] / mb:.3f} | {R['floor_p2']['wall'] / mb:.3f} |")
     L += ["", "How to read this:", "",
           "- Quality is pairwise (same cluster vs same planted origin) on the blocks dedup compares. "
