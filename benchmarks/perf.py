@@ -8,8 +8,9 @@
 For each size a news-like corpus is generated once by ``benchmarks/corpus.py`` and cached
 under ``benchmarks/data/`` (git-ignored).  Every measured run is a fresh subprocess
 (``perf.py _child ...``): wall time is measured inside it around the work (interpreter
-start and imports excluded), peak RSS is the child's own ``ru_maxrss`` and, for the
-worker processes it starts, their largest ``ru_maxrss`` (``RUSAGE_CHILDREN``).
+start and imports excluded), peak RSS is the child's own ``VmHWM`` (not ``ru_maxrss``,
+which Linux carries over from perf.py through fork and exec) and, for the worker
+processes it starts, their largest ``ru_maxrss`` (``RUSAGE_CHILDREN``) or ``VmHWM``.
 
 Measured side by side on the same corpus:
 
@@ -197,8 +198,23 @@ def quality(pred, path: Path) -> dict:
 # Children (each measured run is one of these, in a fresh process)
 # ==========================================================================
 
+def _own_peak_kb() -> int:
+    """This process's peak RSS since it started its program.  Not ``ru_maxrss``: Linux
+    keeps that across fork and exec, so a child of perf.py reported perf.py's own peak
+    when it was larger (after generating a corpus in-process: 131 MB for every row of
+    a 10 MB corpus).  ``VmHWM`` belongs to the address space, new at exec."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _rss(worker_kb: int = 0) -> dict:
-    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    self_kb = _own_peak_kb()
     child_kb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, worker_kb)
     return {"rss_main_mb": round(self_kb / 1024, 1), "rss_worker_mb": round(child_kb / 1024, 1)}
 
@@ -450,7 +466,12 @@ def main():
                                     JsonlWriter(w + "/kept", compression=None)],
                           tasks=procs, workers=procs, logging_dir=w + "/logs/s4").run()
     wall = time.perf_counter() - t0
-    rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:  # VmHWM: ru_maxrss keeps the peak of perf.py across fork and exec
+        own = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        pass
+    rss = max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
     clusters, kept = {}, 0
     for sub in ("kept", "removed"):
         for fn in glob.glob(w + "/" + sub + "/*.jsonl"):
