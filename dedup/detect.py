@@ -55,6 +55,11 @@ __all__ = ["Member", "Cluster", "Detection", "detect", "analyze_batch", "ESTIMAT
 ESTIMATE_MARGIN = 0.15
 SHINGLE_AHEAD = 512  # nodes shingled at once during verification
 SHINGLE_CACHE = 32768  # shingle sets kept for verification (about 10 KB each at most)
+#: A center's candidates are estimated and verified this many at a time.  A family of
+#: near copies can be as large as the corpus (a footer numbered with the page, on
+#: every page: one center, 102,856 candidates in a 480 MB benchmark corpus); taken at
+#: once, its shingle sets and their flattened copies took 1.5 GB more peak memory.
+VERIFY_CHUNK = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,6 +418,11 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
     ahead_at = 0
 
     def similarity_many(center: int, others: np.ndarray) -> np.ndarray:
+        sims = [similarity_chunk(center, others[i : i + VERIFY_CHUNK]) for i in range(0, len(others), VERIFY_CHUNK)]
+        shingle_cache.pop(center, None)  # a center is never compared again
+        return np.concatenate(sims) if sims else np.empty(0)
+
+    def similarity_chunk(center: int, others: np.ndarray) -> np.ndarray:
         nonlocal ahead_at
         missing = [n for n in [center, *others.tolist()] if n not in shingle_cache]
         if missing:
@@ -425,8 +435,8 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
             for node, sh in zip(missing, shingle_sets([text_of(n) for n in missing], config.shingle, config.ngram)):
                 shingle_cache[node] = sh
         sims = jaccard_many(shingle_cache[center], [shingle_cache[o] for o in others.tolist()])
-        del shingle_cache[center]  # a center is never compared again
-        for node in others[sims >= threshold].tolist():  # nor are the nodes that join it
+        shingle_cache.move_to_end(center)  # needed again by the next chunk, if any
+        for node in others[sims >= threshold].tolist():  # the nodes that join are never compared again
             del shingle_cache[node]
         while len(shingle_cache) > SHINGLE_CACHE:
             shingle_cache.popitem(last=False)
@@ -435,6 +445,9 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
     n_perm = sig.shape[1]
 
     def estimate(center: int, others: np.ndarray) -> np.ndarray:
+        return np.concatenate([estimate_chunk(center, others[i : i + VERIFY_CHUNK]) for i in range(0, len(others), VERIFY_CHUNK)] or [np.empty(0)])
+
+    def estimate_chunk(center: int, others: np.ndarray) -> np.ndarray:
         # The share of equal low bytes (in memory) bounds the estimate from above: it
         # settles every candidate below the cut-off; the full values are read from the
         # spill for the rest only.

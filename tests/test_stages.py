@@ -1576,3 +1576,28 @@ def test_report_md_stays_short_for_a_menu_on_every_page(tmp_path):
     assert len(rows) == 5
     lost = {d["id"]: d["removed_chars"] for d in res.report["documents"]}
     assert [int(c) for _, _, c in rows] == sorted(lost.values(), reverse=True)[:5]
+
+
+def test_a_large_near_family_is_verified_in_chunks_with_the_same_result(tmp_path, monkeypatch):
+    """A footer numbered with the page is a near copy on every page: one center with as
+    many candidates as pages.  They are estimated and verified a chunk at a time (to
+    bound memory); the chunk size changes nothing in the result."""
+    import sys
+
+    detect_module = sys.modules["dedup.detect"]  # dedup.detect is also the function's name
+    footer = ("Yasal Uyarı: Sitemizde yayınlanan haber, yorum, fotoğraf ve videoların tüm hakları saklıdır; "
+              "kaynak gösterilmeden kısmen ya da tamamen kullanılamaz ve kopyalanamaz.")
+    words = ("kent", "meclis", "yağmur", "okul", "liman", "tren", "orman", "sergi", "pazar", "köprü",
+             "bahar", "rapor", "yarış", "müze", "fener", "nehir", "çarşı", "tarla", "saray", "kitap")
+    rng = random.Random(11)
+    docs = {f"p{i:02d}.txt": f"{' '.join(rng.choices(words, k=12))}.\n{footer} Haber no: {1000 + i}.\n" for i in range(40)}
+    src = write_docs(tmp_path / "in", docs)
+    results = {}
+    for chunk in (3, detect_module.VERIFY_CHUNK):
+        monkeypatch.setattr(detect_module, "VERIFY_CHUNK", chunk)
+        res = scan([src], tmp_path / f"out{chunk}", ScanConfig())
+        results[chunk] = (json.dumps(res.report, sort_keys=True), [res.outputs[i] for i in range(len(res.outputs))])
+        family = [c for c in res.report["clusters"] if c["kind"] == "near"]
+        assert len(family) == 1 and family[0]["size"] == 40
+        assert all("Yasal Uyarı" not in out for out in results[chunk][1][1:])
+    assert results[3] == results[detect_module.VERIFY_CHUNK]
