@@ -741,6 +741,8 @@ def main(argv=None) -> int:
                   "truth": {k: truth[k] for k in ("documents", "blocks", "exact_copies", "near_copies")}})
         if "dedup" in parts:
             R["dedup_tree"] = info["dedup_tree"]
+        if {"dedup", "floor"} & parts:
+            R["rss"] = "VmHWM"  # see _own_peak_kb
         results["sizes"][key] = R
 
         def log(msg):
@@ -865,6 +867,10 @@ def render(results: dict) -> str:
                   f"dedup's largest cluster has {big} members.", ""]
         L.append(f"dedup measured: {R.get('dedup_tree', '?')}; corpus generator version {R.get('generator_version', '2 or older')}")
         L.append("")
+        if R.get("rss") != "VmHWM":
+            L += ["Peak RSS of dedup, the floor and the naive loop here was read as `ru_maxrss`, which Linux carries over "
+                  "from perf.py through fork and exec: a row showing perf.py's own footprint (131 MB on the morning of "
+                  "2026-12-03) may have used less.", ""]
         L.append("| what | wall s | MB/s | blocks/s | peak RSS MB | wall s of each run | wall s incl. process start |")
         L.append("|---|---:|---:|---:|---:|---|---:|")
         d_any = R.get("dedup_j1") or R["dedup_j2"]
