@@ -151,10 +151,12 @@ class ShortTextGuard:
 
     def draw(self, make, unspaced: bool = False) -> str:
         """A text from ``make()``, redrawn while it is a near copy of an earlier one."""
+        if unspaced:
+            return make()
         for attempt in range(self.tries):
             text = make()
             words = self.words(text)
-            if unspaced or len(words) > SHORT_WORDS:
+            if len(words) > SHORT_WORDS:
                 return text
             grams = self.trigrams(words)
             if self.closest(grams) <= self.share * len(grams):
@@ -165,7 +167,7 @@ class ShortTextGuard:
                 self.redrawn += 1
         self.texts += 1
         for g in grams:
-            self.users[g] = (*self.users.get(g, ())[1 - self.keep :], self.texts) if self.keep > 1 else (self.texts,)
+            self.users[g] = (*self.users.get(g, ()), self.texts)[-self.keep :]
         return text
 
 

@@ -829,10 +829,13 @@ def main(argv=None) -> int:
     return 0
 
 
-def size_label(size: str, R: dict) -> str:
-    """``100 MB corpus``, ``400 MB corpus, one paragraph in every document (near)``."""
-    label = f"{size.split('-')[0]} MB corpus"
-    return label + (f", one paragraph in every document ({R['every_doc']})" if R.get("every_doc") else "")
+def size_label(size: str, R: dict, short: bool = False) -> str:
+    """``100 MB corpus``, ``480 MB corpus, one paragraph in every document (near)``;
+    ``short``: ``100 MB``, ``480 MB, every document (near)``."""
+    label = f"{size.split('-')[0]} MB" + ("" if short else " corpus")
+    if R.get("every_doc"):
+        label += f", {'every document' if short else 'one paragraph in every document'} ({R['every_doc']})"
+    return label
 
 
 def render(results: dict) -> str:
@@ -953,8 +956,7 @@ def render(results: dict) -> str:
     for size, R in results["sizes"].items():
         mb = R["mb"]
         j1 = R.get("dedup_j1", {}).get("wall")
-        short = f"{size.split('-')[0]} MB" + (f", every document ({R['every_doc']})" if R.get("every_doc") else "")
-        L.append(f"| {short} | {fmt(j1 / mb if j1 else None, 3)} | {R['dedup_j2']['wall'] / mb:.3f} | "
+        L.append(f"| {size_label(size, R, short=True)} | {fmt(j1 / mb if j1 else None, 3)} | {R['dedup_j2']['wall'] / mb:.3f} | "
                  f"{R['floor_p1']['wall'] / mb:.3f} | {R['floor_p2']['wall'] / mb:.3f} |")
     L += ["", "How to read this:", "",
           "- Quality is pairwise (same cluster vs same planted origin) on the blocks dedup compares. "

@@ -417,10 +417,15 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
         ahead = paired[np.argsort(need[paired], kind="stable")].tolist()
     ahead_at = 0
 
+    def in_chunks(fn: Callable[[int, np.ndarray], np.ndarray], center: int, others: np.ndarray) -> np.ndarray:
+        """``fn(center, others)``, ``VERIFY_CHUNK`` of the others at a time."""
+        parts = [fn(center, others[i : i + VERIFY_CHUNK]) for i in range(0, len(others), VERIFY_CHUNK)]
+        return np.concatenate(parts) if parts else np.empty(0)
+
     def similarity_many(center: int, others: np.ndarray) -> np.ndarray:
-        sims = [similarity_chunk(center, others[i : i + VERIFY_CHUNK]) for i in range(0, len(others), VERIFY_CHUNK)]
+        sims = in_chunks(similarity_chunk, center, others)
         shingle_cache.pop(center, None)  # a center is never compared again
-        return np.concatenate(sims) if sims else np.empty(0)
+        return sims
 
     def similarity_chunk(center: int, others: np.ndarray) -> np.ndarray:
         nonlocal ahead_at
@@ -445,7 +450,7 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
     n_perm = sig.shape[1]
 
     def estimate(center: int, others: np.ndarray) -> np.ndarray:
-        return np.concatenate([estimate_chunk(center, others[i : i + VERIFY_CHUNK]) for i in range(0, len(others), VERIFY_CHUNK)] or [np.empty(0)])
+        return in_chunks(estimate_chunk, center, others)
 
     def estimate_chunk(center: int, others: np.ndarray) -> np.ndarray:
         # The share of equal low bytes (in memory) bounds the estimate from above: it
