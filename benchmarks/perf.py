@@ -17,8 +17,8 @@ Measured side by side on the same corpus:
 * ``dedup`` — ``scan(inputs, out, ScanConfig(jobs=N))`` for N = 1 and 2, writing the
   deduplicated corpus and the report to a temporary folder; per-stage seconds from
   ``result.timings``.
-* ``floor`` — read every file (with the read-ahead hints dedup's reader gives,
-  ``dedup.readers.read_ahead``), split it into lines, ``dedup.normalize.normalize`` every
+* ``floor`` — read every file (with dedup's own reader and its read-ahead hints,
+  ``dedup.readers.read_ahead_bytes``), split it into lines, ``dedup.normalize.normalize`` every
   non-blank line and hash its character 5-grams with ``dedup.shingle.shingle_hashes``
   (in batches of about 2 MB, like dedup; hashed only, not sorted into sets), nothing
   else; one process and two.
@@ -293,13 +293,15 @@ def child_dedup(args: dict) -> dict:
     return result
 
 
-def _floor_files(corpus: str) -> list[str]:
-    return sorted(str(p) for p in Path(corpus, "docs").rglob("*.txt"))
+def _floor_files(corpus: str) -> list:
+    from dedup.readers import discover
+
+    return discover([Path(corpus, "docs")])[1]  # every .txt file, as dedup finds them
 
 
-def _floor_work(paths: list[str]) -> tuple[int, int]:
+def _floor_work(paths: list) -> tuple[int, int]:
     from dedup.normalize import normalize
-    from dedup.readers import read_ahead
+    from dedup.readers import read_ahead_bytes
     from dedup.shingle import shingle_hashes
 
     lines = shingles = 0
@@ -312,9 +314,8 @@ def _floor_work(paths: list[str]) -> tuple[int, int]:
             shingles += len(shingle_hashes(batch, "char", 5)[0])  # hashed, not sorted into sets
         batch, size = [], 0
 
-    for p in read_ahead(paths):  # the same read-ahead hints as dedup's reader: a fair floor
-        with open(p, encoding="utf-8") as f:
-            text = f.read()
+    for _, data in read_ahead_bytes(paths):  # dedup's own reader, read-ahead hints and all: a fair floor
+        text = data.decode("utf-8")
         for line in text.splitlines():
             if line.strip():
                 norm = normalize(line)

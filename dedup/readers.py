@@ -15,9 +15,11 @@ and output paths are relative to it, so two inputs can never write to the same p
 from __future__ import annotations
 
 import codecs
+import itertools
 import json
 import os
 import stat
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +29,7 @@ from .errors import InputError, UsageError
 from .model import Document
 from .split import date_header
 
-__all__ = ["Source", "Loaded", "discover", "read_source", "decode", "shown", "prefetch", "read_ahead", "TEXT_SUFFIXES", "JSONL_SUFFIXES"]
+__all__ = ["Source", "Loaded", "discover", "read_source", "decode", "shown", "prefetch", "read_ahead", "read_ahead_bytes", "TEXT_SUFFIXES", "JSONL_SUFFIXES"]
 
 T = TypeVar("T")
 TEXT_SUFFIXES = (".txt", ".md")
@@ -41,6 +43,7 @@ class Source:
     path: Path
     rel: str
     kind: str  # "text" or "jsonl"
+    regular: bool = False  # known to be a regular file, not through a link (read ahead without a stat)
 
 
 def _kind(path: Path) -> str | None:
@@ -78,7 +81,7 @@ def discover(inputs: Sequence[str | os.PathLike]) -> tuple[Path, list[Source]]:
     for p in resolved:
         if p.is_file():
             if p not in found:
-                found[p] = Source(p, p.relative_to(root).as_posix(), _kind(p) or "text")
+                found[p] = Source(p, p.relative_to(root).as_posix(), _kind(p) or "text", regular=not p.is_symlink())
             continue
         base = p.relative_to(root).as_posix()
         base = "" if base == "." else base + "/"
@@ -87,7 +90,7 @@ def discover(inputs: Sequence[str | os.PathLike]) -> tuple[Path, list[Source]]:
             # link to a file can name a file already found under another path.
             key = f.resolve() if link else f
             if key not in found:
-                found[key] = Source(f, base + rel, _suffix_kind(rel) or "text")
+                found[key] = Source(f, base + rel, _suffix_kind(rel) or "text", regular=not link)
     # Inputs in the order given; inside a folder, sorted by relative path.
     return root, list(found.values())
 
@@ -218,6 +221,74 @@ def read_ahead(items: Sequence[T], path: Callable[[T], os.PathLike | str] = lamb
         yield item
 
 
+_O_READ = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+
+
+def _open_ahead(src: Source) -> int | None:
+    """Open ``src`` and ask the kernel to start reading it; None where that cannot be
+    done (no fadvise here, not a regular file, an error: the read reports it)."""
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is None:
+        return None
+    try:
+        # A FIFO's reader must not be touched: only a file seen as regular is opened.
+        if not src.regular and not stat.S_ISREG(os.stat(src.path).st_mode):
+            return None
+        fd = os.open(src.path, _O_READ | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        advise(fd, 0, PREFETCH_BYTES, os.POSIX_FADV_WILLNEED)
+    except OSError:
+        pass
+    return fd
+
+
+def _read_fd(fd: int) -> bytes:
+    """Everything left to read in ``fd`` (a regular file: a short read is the end)."""
+    want = os.fstat(fd).st_size + 1
+    parts = []
+    while True:
+        chunk = os.read(fd, want)
+        parts.append(chunk)
+        if len(chunk) < want:
+            return parts[0] if len(parts) == 1 else b"".join(parts)
+        want = 1 << 20
+
+
+def read_ahead_bytes(sources: Sequence[Source], ahead: int = PREFETCH_AHEAD) -> Iterator[tuple[Source, bytes | OSError]]:
+    """Yield each of ``sources`` in order with its bytes (or the ``OSError`` reading it
+    gave), having opened the next ``ahead`` files and asked the kernel to read them
+    (:func:`prefetch`, but each file is opened once, and read with one call: the
+    300 MB corpus's 73,455 files, cached, in one process, three alternating runs:
+    1.42-1.84 s with :func:`read_ahead` and ``Path.read_bytes``, 0.61-0.87 s so)."""
+    window: deque[tuple[Source, int | None]] = deque()
+    pending = iter(sources)
+    try:
+        for src in itertools.islice(pending, ahead):
+            window.append((src, _open_ahead(src)))
+        while window:
+            src, fd = window.popleft()
+            nxt = next(pending, None)
+            if nxt is not None:
+                window.append((nxt, _open_ahead(nxt)))
+            try:
+                if fd is None:
+                    data: bytes | OSError = src.path.read_bytes()
+                else:
+                    data = _read_fd(fd)
+            except OSError as exc:
+                data = exc
+            finally:
+                if fd is not None:
+                    os.close(fd)
+            yield src, data
+    finally:
+        for _, fd in window:
+            if fd is not None:
+                os.close(fd)
+
+
 def decode(data: bytes, where: str, encoding: str | None = None) -> tuple[str, str, bytes]:
     """Decode a file: a BOM decides (UTF-8 or UTF-16), else ``encoding``, else strict
     UTF-8.  Returns ``(text, codec, bom)``; the BOM is not part of the text."""
@@ -271,14 +342,20 @@ def read_source(
     date_field: str = "date",
     encoding: str | None = None,
     on_error: str = "fail",
+    data: bytes | OSError | None = None,
 ) -> Loaded:
     """Read one input file.  Bad input raises :class:`InputError` naming the file (and
     line); with ``on_error="skip"`` the bad file or record is kept aside instead, to be
     copied to the output unchanged, and listed in ``skipped``.  Documents' ``order`` is
-    left at 0: the caller numbers documents across sources."""
+    left at 0: the caller numbers documents across sources.  ``data``: the file's
+    bytes, or the error reading them gave, when the caller has read it
+    (:func:`read_ahead_bytes`)."""
     loaded = Loaded(source)
     try:
-        data = source.path.read_bytes()
+        if data is None:
+            data = source.path.read_bytes()
+        elif isinstance(data, OSError):
+            raise data
     except OSError as exc:
         broken = source.path.is_symlink() and not source.path.exists()
         reason = "broken symbolic link" if broken else f"cannot read ({exc.strerror or exc})"

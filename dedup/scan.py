@@ -14,7 +14,7 @@ from .config import ScanConfig
 from .detect import Detection, detect, release_memory
 from .errors import InputError, UsageError
 from .model import Document
-from .readers import Loaded, Source, discover, read_ahead, read_source, shown
+from .readers import Loaded, Source, discover, read_ahead_bytes, read_source, shown
 from .progress import bar
 from .report import OutputTexts, build_report, dump_chunks, output_texts, render_markdown, report_steps
 from .pool import WorkerPool
@@ -50,9 +50,10 @@ def iter_documents(sources: Sequence[Source], config: ScanConfig, loaded_files: 
     seen: dict[str, str] = {}
     count = 0
     t = time.perf_counter()  # the read-ahead hints, given between files, count as reading
-    for src in read_ahead(sources, lambda src: src.path):
+    for src, data in read_ahead_bytes(sources):
         loaded = read_source(
             src,
+            data=data,
             text_field=config.text_field,
             id_field=config.id_field,
             date_field=config.date_field,

@@ -181,8 +181,41 @@ def test_unreadable_file_names_the_file(tmp_path, monkeypatch):
             raise PermissionError(errno.EACCES, "Permission denied", str(self))
         return real(self)
 
+    real_open = os.open
+
+    def os_open(path, *args, **kwargs):  # files are opened ahead of reading, where the OS can
+        if os.fspath(path).endswith("secret.txt"):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_open(path, *args, **kwargs)
+
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", os_open)
     one_line_error(dedup("scan", corpus, "--out", tmp_path / "out"), "secret.txt", "Permission denied")
+
+
+def test_a_failing_read_of_an_open_file_names_the_file(tmp_path, monkeypatch):
+    # The read itself fails (a disk error) after the file was opened ahead: the error
+    # names that file, and --on-error skip passes it over.
+    import dedup.readers as readers
+
+    corpus = write_docs(tmp_path / "in", {"a.txt": f"{PARA}\n", "b.txt": f"{OTHER}\n"})
+    real = readers._read_fd
+    calls = []
+
+    def read_fd(fd):
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(errno.EIO, "Input/output error")
+        return real(fd)
+
+    monkeypatch.setattr(readers, "_read_fd", read_fd)
+    if not hasattr(os, "posix_fadvise"):
+        pytest.skip("files are opened ahead only where the kernel takes read-ahead hints")
+    one_line_error(dedup("scan", corpus, "--out", tmp_path / "out"), "b.txt", "Input/output error")
+    calls.clear()
+    r = dedup("scan", corpus, "--out", tmp_path / "out", "--on-error", "skip", "-q")
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))["skipped"][0]["where"] == "b.txt"
 
 
 # --- JSONL ---------------------------------------------------------------------------
@@ -740,3 +773,30 @@ def test_read_ahead_yields_every_item_in_order_and_hints_each_file_once(tmp_path
         assert item in hinted  # asked for before it is read
         assert len(hinted) <= len(seen) + 8  # never more than `ahead` beyond
     assert seen == items and hinted == items
+
+
+def test_reading_ahead_gives_every_file_in_order_and_closes_what_it_opened(tmp_path):
+    # Files are opened ahead of reading (at most `ahead` at once) and each read once;
+    # a missing file comes back as its error; nothing stays open, also when the
+    # reader stops early (an error in a file: the scan ends there).
+    from dedup.readers import discover, read_ahead_bytes
+
+    corpus = write_docs(tmp_path / "in", {f"f{i:03d}.txt": f"metin {i}\n" * (i % 7) for i in range(40)})
+    _, sources = discover([corpus])
+    (corpus / "f005.txt").unlink()
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        pytest.skip("no /proc/self/fd to count open files")
+    before = len(list(fds.iterdir()))
+    got = []
+    for src, data in read_ahead_bytes(sources, ahead=8):
+        assert len(list(fds.iterdir())) <= before + 8
+        got.append((src.rel, data))
+    assert [rel for rel, _ in got] == [src.rel for src in sources]
+    assert isinstance(got[5][1], FileNotFoundError)
+    assert all(data == (f"metin {i}\n" * (i % 7)).encode() for i, (_, data) in enumerate(got) if i != 5)
+    assert len(list(fds.iterdir())) == before
+    stream = read_ahead_bytes(sources, ahead=8)
+    next(stream)
+    stream.close()
+    assert len(list(fds.iterdir())) == before
