@@ -20,18 +20,16 @@ import json
 import os
 import stat
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from .errors import InputError, UsageError
 from .model import Document
 from .split import date_header
 
-__all__ = ["Source", "Loaded", "discover", "read_source", "decode", "shown", "prefetch", "read_ahead", "read_ahead_bytes", "TEXT_SUFFIXES", "JSONL_SUFFIXES"]
+__all__ = ["Source", "Loaded", "discover", "read_source", "decode", "shown", "read_ahead_bytes", "TEXT_SUFFIXES", "JSONL_SUFFIXES"]
 
-T = TypeVar("T")
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl",)
 
@@ -180,55 +178,24 @@ class Loaded:
         self.layout = [doc.meta["raw"] if item == local else (item - 1 if isinstance(item, int) and item > local else item) for item in self.layout]
 
 
-#: How much of each file :func:`prefetch` asks the kernel for: the whole of a news
+#: How much of each file the kernel is asked to read ahead: the whole of a news
 #: article; a larger file is read ahead by the kernel's own sequential read-ahead.
 PREFETCH_BYTES = 8 << 20
-PREFETCH_AHEAD = 64  # files whose reading the kernel is asked to start ahead of time
-
-
-def prefetch(paths: Iterable[os.PathLike | str]) -> None:
-    """Ask the kernel to start reading the regular files among ``paths`` into its page
-    cache (best effort, no error: the read that follows reports any).  Reading many
-    small files one after the other waits for the disk once per file; asked ahead,
-    the disk works on the next files while the current one is parsed (cold 100 MB
-    corpus of 24,510 files beside two busy processes: 5.7 s -> 2.2 s, git c14a959)."""
-    advise = getattr(os, "posix_fadvise", None)
-    if advise is None:  # not on Windows or macOS: reading goes on without hints
-        return
-    for p in paths:
-        try:
-            if not stat.S_ISREG(os.stat(p).st_mode):  # a FIFO's reader must not be touched
-                continue
-            fd = os.open(p, os.O_RDONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NONBLOCK", 0))
-        except OSError:
-            continue
-        try:
-            advise(fd, 0, PREFETCH_BYTES, os.POSIX_FADV_WILLNEED)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-
-
-def read_ahead(items: Sequence[T], path: Callable[[T], os.PathLike | str] = lambda item: item, ahead: int = PREFETCH_AHEAD) -> Iterator[T]:
-    """Yield ``items`` in order, having asked the kernel (:func:`prefetch`) to read the
-    files of the next ``ahead / 2`` to ``ahead`` of them."""
-    hinted = 0  # items up to here were handed to prefetch()
-    for at, item in enumerate(items):
-        if at + ahead // 2 >= hinted:
-            prefetch([path(x) for x in items[hinted : at + ahead]])
-            hinted = at + ahead
-        yield item
+PREFETCH_AHEAD = 64  # files opened, and their reading started, ahead of the one read
 
 
 _O_READ = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
 
 
 def _open_ahead(src: Source) -> int | None:
-    """Open ``src`` and ask the kernel to start reading it; None where that cannot be
-    done (no fadvise here, not a regular file, an error: the read reports it)."""
+    """Open ``src`` and ask the kernel to start reading it into its page cache; None
+    where that cannot be done (no fadvise here, not a regular file, an error: the
+    read reports it).  Reading many small files one after the other waits for the
+    disk once per file; asked ahead, the disk works on the next files while the
+    current one is parsed (cold 100 MB corpus of 24,510 files beside two busy
+    processes: 5.7 s -> 2.2 s, git c14a959)."""
     advise = getattr(os, "posix_fadvise", None)
-    if advise is None:
+    if advise is None:  # not on Windows or macOS: files are read without hints
         return None
     try:
         # A FIFO's reader must not be touched: only a file seen as regular is opened.
@@ -258,10 +225,11 @@ def _read_fd(fd: int) -> bytes:
 
 def read_ahead_bytes(sources: Sequence[Source], ahead: int = PREFETCH_AHEAD) -> Iterator[tuple[Source, bytes | OSError]]:
     """Yield each of ``sources`` in order with its bytes (or the ``OSError`` reading it
-    gave), having opened the next ``ahead`` files and asked the kernel to read them
-    (:func:`prefetch`, but each file is opened once, and read with one call: the
-    300 MB corpus's 73,455 files, cached, in one process, three alternating runs:
-    1.42-1.84 s with :func:`read_ahead` and ``Path.read_bytes``, 0.61-0.87 s so)."""
+    gave), having opened the next ``ahead`` files and asked the kernel to read them.
+    Each file is opened once and read with one call (the 300 MB corpus's 73,455
+    files, cached, in one process, three alternating runs: 1.42-1.84 s when the hint
+    and the read each opened the file, the read with ``Path.read_bytes``; 0.61-0.87 s
+    so)."""
     window: deque[tuple[Source, int | None]] = deque()
     pending = iter(sources)
     try:

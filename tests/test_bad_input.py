@@ -683,20 +683,28 @@ def test_documents_are_numbered_in_reading_order_across_jsonl_files(tmp_path):
 
 
 def test_read_ahead_hints_never_fail_and_never_open_a_fifo_for_good(tmp_path):
-    # prefetch() is a hint: a missing file, a folder, a FIFO with no writer (which a
-    # blocking open would wait on forever) and a file without read permission are passed over.
-    from dedup.readers import prefetch
+    # Opening ahead is a hint: a missing file, a folder, a FIFO with no writer (which a
+    # blocking open would wait on forever, and whose writer must not be touched) and a
+    # file without read permission are passed over; the read that follows reports.
+    from dedup.readers import Source, _open_ahead
 
     (tmp_path / "ok.txt").write_text("metin\n", encoding="utf-8")
     locked = tmp_path / "locked.txt"
     locked.write_text("x\n", encoding="utf-8")
     locked.chmod(0)
-    paths = [tmp_path / "missing.txt", tmp_path, tmp_path / "ok.txt", locked]
+    paths = [tmp_path / "missing.txt", tmp_path, locked]
     if hasattr(os, "mkfifo"):
         os.mkfifo(tmp_path / "pipe.txt")
         paths.append(tmp_path / "pipe.txt")
-    prefetch(paths)  # returns, raises nothing
-    prefetch([])
+    for p in paths:
+        fd = _open_ahead(Source(p, p.name, "text"))  # returns, raises nothing
+        if fd is not None:  # root reads a locked file
+            assert p == locked
+            os.close(fd)
+    fd = _open_ahead(Source(tmp_path / "ok.txt", "ok.txt", "text", regular=True))
+    if hasattr(os, "posix_fadvise"):
+        assert os.read(fd, 100) == b"metin\n"
+        os.close(fd)
 
 
 class _Stop(Exception):
@@ -758,21 +766,6 @@ def test_held_back_signals_are_delivered_and_every_handler_put_back():
     finally:
         for s, h in before.items():
             signal.signal(s, h)
-
-
-def test_read_ahead_yields_every_item_in_order_and_hints_each_file_once(tmp_path, monkeypatch):
-    import importlib
-
-    readers = importlib.import_module("dedup.readers")
-    hinted: list[str] = []
-    monkeypatch.setattr(readers, "prefetch", lambda paths: hinted.extend(paths))
-    items = [f"f{i:03d}" for i in range(150)]
-    seen = []
-    for item in readers.read_ahead(items, ahead=8):
-        seen.append(item)
-        assert item in hinted  # asked for before it is read
-        assert len(hinted) <= len(seen) + 8  # never more than `ahead` beyond
-    assert seen == items and hinted == items
 
 
 def test_reading_ahead_gives_every_file_in_order_and_closes_what_it_opened(tmp_path):
