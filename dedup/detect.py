@@ -27,7 +27,7 @@ import sys
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
@@ -40,7 +40,7 @@ from .errors import WorkerError
 from .lsh import Candidates, candidates
 from .model import Blocks, Document
 from .normalize import normalize, weighted_length
-from .pool import WORKER_DIED, WorkerPool
+from .pool import WORKER_DIED, worker_context, worker_init
 from .progress import bar as progress_bar
 from .shingle import jaccard, jaccard_many, shingle_hashes, shingle_sets
 from .signatures import permutations, resolve_engine, signatures, signatures_flat
@@ -168,16 +168,11 @@ def analyze_batch(
 #: in: by the time this batch is merged, the signature is known.  Forgetting a key only
 #: means signing it again.
 _signed_here: dict[int, None] = {}
-_signed_for: list[object] = [None]  # the detection run _signed_here belongs to
 WORKER_KEYS = 1 << 18
 
 
-def _analyze_in_worker(texts: Sequence[bytes], config: ScanConfig, perms, run: object) -> _Batch:
-    """:func:`analyze_batch` in a pool worker, skipping the texts it signed before in
-    the same detection ``run`` (a pool can serve several)."""
-    if _signed_for[0] != run:
-        _signed_here.clear()
-        _signed_for[0] = run
+def _analyze_in_worker(texts: Sequence[bytes], config: ScanConfig, perms) -> _Batch:
+    """:func:`analyze_batch` in a pool worker, skipping the texts it signed before."""
     res = analyze_batch(texts, config, perms, known=_signed_here)
     for key in res.new_keys:  # signed now or met again: most recently used last
         _signed_here.pop(key, None)
@@ -241,34 +236,21 @@ def detect(
     *,
     progress: bool = False,
     expected: int | Callable[[], int | None] | None = None,
-    pool: WorkerPool | None = None,
 ) -> Detection:
     """Find the duplicate blocks of ``documents`` (in their reading order).  They may
     come as a stream (an iterator that reads them): with ``jobs > 1`` the workers
     analyze the first batches while the next are read.  ``expected``: how many
     documents to show in the progress bar when ``documents`` has no length, or a
     function giving the best estimate so far (asked again as batches are merged: a
-    JSONL file's count is known once it is read).  ``pool``: the worker processes
-    to use with ``jobs > 1`` (the caller's, to use them again after; by default
-    detection starts its own and stops them when it ends)."""
+    JSONL file's count is known once it is read)."""
     bands, rows_per_band = config.lsh_params
     # Signatures go to disk as they arrive (see dedup.spill); their files are removed
     # when detection ends, however it ends.
     with SignatureSpill(config.num_perm, bands, rows_per_band) as spill:
-        if pool is not None or config.jobs <= 1:
-            return _detect(documents, config, spill, progress, expected, pool)
-        with WorkerPool(config.jobs) as own:
-            return _detect(documents, config, spill, progress, expected, own)
+        return _detect(documents, config, spill, progress, expected)
 
 
-def _detect(
-    stream: Iterable[Document],
-    config: ScanConfig,
-    sig: SignatureSpill,
-    progress: bool,
-    expected: int | Callable[[], int | None] | None,
-    pool: WorkerPool | None,
-) -> Detection:
+def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill, progress: bool, expected: int | Callable[[], int | None] | None) -> Detection:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     documents: list[Document] = []  # filled as the stream is read
@@ -291,8 +273,7 @@ def _detect(
     count_parts: list[np.ndarray] = []
     row_parts: list[np.ndarray] = []
     node_parts: list[np.ndarray] = []
-    started = False  # whether batches go to the pool's workers
-    run = os.urandom(16)  # tells the workers' caches of an earlier detection apart
+    executor: ProcessPoolExecutor | None = None
     # Batches in flight, oldest first: enough to keep every worker busy while the main
     # process reads on, few enough that results are merged (and their memory freed) soon.
     in_flight: deque[tuple[Future, int]] = deque()
@@ -333,14 +314,14 @@ def _detect(
                 if config.jobs <= 1:  # every text merged so far has its signature
                     merge(analyze_batch(texts, config, perms, known=node_of_key), len(texts))
                     continue
-                if not started:
+                if executor is None:
                     if held is None:
                         held = texts
                         continue
-                    started = True
-                    in_flight.append((pool.submit(_analyze_in_worker, held, config, perms, run), len(held)))
+                    executor = ProcessPoolExecutor(max_workers=config.jobs, mp_context=worker_context(), initializer=worker_init)
+                    in_flight.append((executor.submit(_analyze_in_worker, held, config, perms), len(held)))
                     held = None
-                in_flight.append((pool.submit(_analyze_in_worker, texts, config, perms, run), len(texts)))
+                in_flight.append((executor.submit(_analyze_in_worker, texts, config, perms), len(texts)))
                 while len(in_flight) > window:
                     future, n_docs = in_flight.popleft()
                     merge(future.result(), n_docs)
@@ -352,8 +333,8 @@ def _detect(
     except BrokenProcessPool as exc:
         raise WorkerError(WORKER_DIED) from exc
     finally:
-        for future, _ in in_flight:  # after an error (a bad input file): drop what is queued
-            future.cancel()
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)  # after an error (a bad input file): drop what is queued
     node_of_key.clear()
     n_nodes = len(sig)
     counts = np.concatenate(count_parts) if count_parts else np.zeros(0, dtype=np.int64)

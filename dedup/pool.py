@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-from concurrent.futures import Future, ProcessPoolExecutor
 
-__all__ = ["worker_context", "worker_init", "WORKER_DIED", "WorkerPool"]
+__all__ = ["worker_context", "worker_init", "WORKER_DIED"]
 
 #: The error when a worker process dies (BrokenProcessPool).
 WORKER_DIED = (
@@ -32,30 +31,3 @@ def worker_init() -> None:
     """Workers ignore Ctrl-C: a terminal sends it to every process of the group, and
     the main process alone stops the run (one line, exit 130), then drops the queue."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-class WorkerPool:
-    """``jobs`` worker processes, started by the first :meth:`submit` (a small corpus
-    never pays for them) and shared by the stages of one scan (the analysis, then the
-    output): started once, not once per stage.  Leaving the ``with`` block stops them;
-    after an error, tasks that have not started are dropped."""
-
-    def __init__(self, jobs: int):
-        self.jobs = jobs
-        self._executor: ProcessPoolExecutor | None = None
-
-    def submit(self, fn, /, *args) -> Future:
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=worker_context(), initializer=worker_init)
-        return self._executor.submit(fn, *args)
-
-    def shutdown(self, cancel: bool = False) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=cancel)
-            self._executor = None
-
-    def __enter__(self) -> WorkerPool:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.shutdown(cancel=exc_type is not None)

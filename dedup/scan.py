@@ -17,7 +17,6 @@ from .model import Document
 from .readers import Loaded, Source, discover, read_ahead_bytes, read_source, shown
 from .progress import bar
 from .report import OutputTexts, build_report, dump_chunks, output_texts, render_markdown, report_steps
-from .pool import WorkerPool
 from .writers import TreeWriter, check_out_dir, output_files, written
 
 __all__ = ["scan", "read_corpus", "iter_documents", "ScanResult"]
@@ -189,45 +188,41 @@ def _scan(
     else:  # a text file is one document (none if skipped); a JSONL file's count is known once read
         expected = _estimated_documents(sources, loaded)
     read_before = clock[0]  # all of it with jobs 1, nothing with a stream
-    # With jobs > 1 the same worker processes analyze the corpus, then write the
-    # output files: started once, not once per stage.
-    with WorkerPool(config.jobs) as pool:
-        workers = pool if config.jobs > 1 else None
-        det = detect(stream, config, progress=progress, expected=expected, pool=workers)
-        documents = det.documents
-        release_memory()
-        timings.update(det.timings)
-        timings["read"] = listing + clock[0]
-        timings["analyze"] = det.timings["analyze"] - (clock[0] - read_before)  # reading done inside detect
-        outputs = output_texts(det)
-        out_paths = [None if dry_run or out_path is None else doc.source for doc in documents]
-        skipped = [item for f in loaded for item in f.skipped]
+    det = detect(stream, config, progress=progress, expected=expected)
+    documents = det.documents
+    release_memory()
+    timings.update(det.timings)
+    timings["read"] = listing + clock[0]
+    timings["analyze"] = det.timings["analyze"] - (clock[0] - read_before)  # reading done inside detect
+    outputs = output_texts(det)
+    out_paths = [None if dry_run or out_path is None else doc.source for doc in documents]
+    skipped = [item for f in loaded for item in f.skipped]
 
-        def make_report() -> dict:
-            t1 = time.perf_counter()
-            with bar(report_steps(det), "report", "step", progress) as pbar:
-                report = build_report(det, config, outputs, out_paths, inputs=[os.fspath(p) for p in inputs], skipped=skipped, progress=pbar.update)
-            timings["plan"] = time.perf_counter() - t1
-            return report
+    def make_report() -> dict:
+        t1 = time.perf_counter()
+        with bar(report_steps(det), "report", "step", progress) as pbar:
+            report = build_report(det, config, outputs, out_paths, inputs=[os.fspath(p) for p in inputs], skipped=skipped, progress=pbar.update)
+        timings["plan"] = time.perf_counter() - t1
+        return report
 
-        if out_path is None:
+    if out_path is None:
+        report = make_report()
+    else:
+        t2 = time.perf_counter()
+        with TreeWriter(out_path, processes=config.jobs if config.jobs > 1 else 0) as tree:
+            # Output files are cut and encoded one at a time and handed to the writer
+            # (a thread, or --jobs processes); the report is built while the last of
+            # them reach the disk.
+            if not dry_run:
+                with bar(sum(map(written, loaded)), "write", "file", progress) as pbar:
+                    for rel, data in output_files(loaded, documents, outputs, config.text_field):
+                        tree.add(rel, data)
+                        pbar.update()
             report = make_report()
-        else:
-            t2 = time.perf_counter()
-            with TreeWriter(out_path, pool=workers) as tree:
-                # Output files are cut and encoded one at a time and handed to the writer
-                # (a thread, or --jobs processes); the report is built while the last of
-                # them reach the disk.
-                if not dry_run:
-                    with bar(sum(map(written, loaded)), "write", "file", progress) as pbar:
-                        for rel, data in output_files(loaded, documents, outputs, config.text_field):
-                            tree.add(rel, data)
-                            pbar.update()
-                report = make_report()
-                # JSONL can carry lone surrogates (\\ud800 escapes): in the reports they stay escapes.
-                tree.add("report.json", (chunk.encode("utf-8", "backslashreplace") for chunk in dump_chunks(report)))
-                tree.add("report.md", render_markdown(report).encode("utf-8", "backslashreplace"))
-                tree.commit()
-            timings["write"] = time.perf_counter() - t2 - timings["plan"]
+            # JSONL can carry lone surrogates (\\ud800 escapes): in the reports they stay escapes.
+            tree.add("report.json", (chunk.encode("utf-8", "backslashreplace") for chunk in dump_chunks(report)))
+            tree.add("report.md", render_markdown(report).encode("utf-8", "backslashreplace"))
+            tree.commit()
+        timings["write"] = time.perf_counter() - t2 - timings["plan"]
     timings["total"] = time.perf_counter() - t0
     return ScanResult(det, report, outputs, out_path, root, timings)

@@ -16,14 +16,14 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path, PurePosixPath
 
 from .errors import OutputError, UsageError, WorkerError
 from .interrupts import deferred_signals
 from .model import Document
-from .pool import WORKER_DIED, WorkerPool
+from .pool import WORKER_DIED, worker_context, worker_init
 from .readers import Loaded
 from .report import OutputTexts
 
@@ -156,7 +156,7 @@ class TreeWriter:
     Files given as bytes are written in the background, by a thread or, with
     ``processes`` > 0, by that many worker processes that take them in batches (they
     start once the output outgrows one batch; a smaller output is written at commit,
-    in this process), or by the workers of ``pool`` (a scan's, already running).
+    in this process).
     Creating tens of thousands of files is mostly kernel time, which then overlaps the
     caller's work (cutting the next texts, building the report) instead of adding to
     it; processes also run it on every core, never waiting for this process's
@@ -169,7 +169,7 @@ class TreeWriter:
     PER_FILE = 512  # what a waiting file costs besides its bytes (path, tuple): an upper bound
     BATCH = 1 << 20  # bytes of files handed to a writer process at once
 
-    def __init__(self, out: Path, budget: int = 64 << 20, processes: int = 0, pool: WorkerPool | None = None):
+    def __init__(self, out: Path, budget: int = 64 << 20, processes: int = 0):
         self.out = out
         self._tmp: Path | None = None
         self._made: set[str] = {""}
@@ -180,11 +180,8 @@ class TreeWriter:
         self._error: BaseException | None = None
         self._cancelled = False  # leaving without a commit: skip what still waits
         self._thread: threading.Thread | None = None
-        # ``pool``: a caller's worker processes (a scan's), used instead of starting others.
-        self._workers = pool if pool is not None else WorkerPool(processes) if processes else None
-        self._own_workers = pool is None
-        self._processes = self._workers is not None
-        self._submitted = False  # whether a batch went to the workers
+        self._processes = processes
+        self._pool: ProcessPoolExecutor | None = None
         self._batch: list[tuple[str, bytes]] = []
         self._batch_cost = 0
         self._batch_limit = min(self.BATCH, max(1, budget // (2 * max(processes, 1))))
@@ -215,13 +212,10 @@ class TreeWriter:
                 if self._thread is not None:
                     self._cancelled = True
                     self._stop()
-                if self._workers is not None:  # batches not started are dropped
-                    for future in self._in_flight:
-                        future.cancel()
-                    wait(self._in_flight)
+                if self._pool is not None:
+                    self._pool.shutdown(wait=True, cancel_futures=True)  # batches not started are dropped
+                    self._pool = None
                     self._in_flight.clear()
-                    if self._own_workers:
-                        self._workers.shutdown(cancel=True)
             finally:
                 if self._tmp is not None:
                     shutil.rmtree(self._tmp, ignore_errors=True)
@@ -262,8 +256,9 @@ class TreeWriter:
         if not batch or self._error is not None:
             return
         try:
-            self._in_flight[self._workers.submit(_write_files, batch)] = cost
-            self._submitted = True
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=self._processes, mp_context=worker_context(), initializer=worker_init)
+            self._in_flight[self._pool.submit(_write_files, batch)] = cost
         except BrokenProcessPool as exc:
             self._error = exc
 
@@ -275,7 +270,7 @@ class TreeWriter:
                 self._error = exc
 
     def _drain_processes(self) -> None:
-        if not self._submitted and self._error is None:  # one batch in all: written here
+        if self._pool is None and self._error is None:  # one batch in all: written here
             batch, self._batch, self._batch_cost = self._batch, [], 0
             try:
                 _write_files(batch)
@@ -285,8 +280,9 @@ class TreeWriter:
         self._submit()
         if self._in_flight:
             self._reap(wait(self._in_flight).done)
-        if self._own_workers:
-            self._workers.shutdown()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def _raise_pending(self) -> None:
         exc = self._error

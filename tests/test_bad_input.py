@@ -440,7 +440,7 @@ def test_a_dead_writer_process_is_a_worker_error_and_small_outputs_start_none(tm
     with TreeWriter(tmp_path / "small", processes=2) as tree:  # one batch: written in-process
         for i in range(20):
             tree.add(f"{i}.txt", b"small")
-        assert tree._workers._executor is None  # no process started
+        assert tree._pool is None
         tree.commit()
     assert len(list((tmp_path / "small").iterdir())) == 20
 
@@ -448,16 +448,16 @@ def test_a_dead_writer_process_is_a_worker_error_and_small_outputs_start_none(tm
     with pytest.raises(WorkerError, match="worker process died"):
         with TreeWriter(tmp_path / "killed", processes=2) as tree:
             i = 0
-            while tree._workers._executor is None or not tree._workers._executor._processes:
+            while tree._pool is None or not tree._pool._processes:
                 tree.add(f"{i}.txt", big)
                 i += 1
             # Killed while idle: a worker killed while a batch is being sent can hang
             # Python 3.11's executor itself (its queue feeder blocks on the pipe): not what is tested here.
             wait(list(tree._in_flight))
-            for pid in list(tree._workers._executor._processes):
+            for pid in list(tree._pool._processes):
                 os.kill(pid, signal.SIGKILL)
             deadline = time.monotonic() + 20
-            while not tree._workers._executor._broken and time.monotonic() < deadline:
+            while not tree._pool._broken and time.monotonic() < deadline:
                 time.sleep(0.01)
             for j in range(i, i + 200):
                 tree.add(f"{j}.txt", big)

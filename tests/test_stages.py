@@ -1381,19 +1381,16 @@ def test_a_worker_signs_boilerplate_once_and_forgets_the_least_recent(monkeypatc
 
     detect_module = importlib.import_module("dedup.detect")
     monkeypatch.setattr(detect_module, "_signed_here", {})
-    monkeypatch.setattr(detect_module, "_signed_for", [None])
     monkeypatch.setattr(detect_module, "WORKER_KEYS", 8)
     config = ScanConfig()
-    signed = [len(detect_module._analyze_in_worker([_page(i)], config, None, "run 1").signed) for i in range(12)]
+    signed = [len(detect_module._analyze_in_worker([_page(i)], config, None).signed) for i in range(12)]
     assert signed[0] == 3 and set(signed[1:]) == {1}  # menu and widget signed by the first batch only
     assert len(detect_module._signed_here) <= 8
     menu_key = detect_module.analyze_batch([_page(0)], config).new_keys[0]
     assert menu_key in detect_module._signed_here  # met in every batch: never the least recent
     story0 = detect_module.analyze_batch([_page(0)], config).new_keys[1]
     assert story0 not in detect_module._signed_here  # forgotten: it would be signed again
-    assert len(detect_module._analyze_in_worker([_page(0)], config, None, "run 1").signed) == 1
-    # A worker serving another detection (a shared pool) knows none of the first's texts.
-    assert len(detect_module._analyze_in_worker([_page(1)], config, None, "run 2").signed) == 3
+    assert len(detect_module._analyze_in_worker([_page(0)], config, None).signed) == 1
 
 
 def test_boilerplate_in_every_batch_gives_the_same_result_with_workers(monkeypatch):
