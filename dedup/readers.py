@@ -15,6 +15,7 @@ and output paths are relative to it, so two inputs can never write to the same p
 from __future__ import annotations
 
 import codecs
+import errno
 import itertools
 import json
 import os
@@ -211,16 +212,26 @@ def _open_ahead(src: Source) -> int | None:
     return fd
 
 
+_READ_MAX = 1 << 30  # Linux gives at most about 2 GiB from one read() anyway
+
+
 def _read_fd(fd: int) -> bytes:
-    """Everything left to read in ``fd`` (a regular file: a short read is the end)."""
-    want = os.fstat(fd).st_size + 1
+    """Everything left to read in ``fd``: one call for a file that is as large as
+    fstat says; a short read before that (a file over 2 GiB, some network file
+    systems) or a file that grew is read on to the end."""
+    size = os.fstat(fd).st_size
     parts = []
+    got = 0
     while True:
+        want = min(size - got + 1, _READ_MAX) if got <= size else 1 << 20
         chunk = os.read(fd, want)
+        if not chunk:
+            break
         parts.append(chunk)
-        if len(chunk) < want:
-            return parts[0] if len(parts) == 1 else b"".join(parts)
-        want = 1 << 20
+        got += len(chunk)
+        if got >= size and len(chunk) < want:
+            break
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def read_ahead_bytes(sources: Sequence[Source], ahead: int = PREFETCH_AHEAD) -> Iterator[tuple[Source, bytes | OSError]]:
@@ -236,18 +247,23 @@ def read_ahead_bytes(sources: Sequence[Source], ahead: int = PREFETCH_AHEAD) -> 
         for src in itertools.islice(pending, ahead):
             window.append((src, _open_ahead(src)))
         while window:
-            src, fd = window.popleft()
-            nxt = next(pending, None)
-            if nxt is not None:
-                window.append((nxt, _open_ahead(nxt)))
+            src, fd = window[0]
             try:
-                if fd is None:
-                    data: bytes | OSError = src.path.read_bytes()
-                else:
-                    data = _read_fd(fd)
-            except OSError as exc:
-                data = exc
+                nxt = next(pending, None)
+                if nxt is not None:
+                    window.append((nxt, _open_ahead(nxt)))
+                try:
+                    if fd is not None:
+                        data: bytes | OSError = _read_fd(fd)
+                    elif not src.regular and not stat.S_ISREG(os.stat(src.path).st_mode):
+                        # A link to a FIFO or a device: reading it could wait forever.
+                        data = OSError(errno.EINVAL, "not a regular file")
+                    else:
+                        data = src.path.read_bytes()
+                except OSError as exc:
+                    data = exc
             finally:
+                window.popleft()
                 if fd is not None:
                     os.close(fd)
             yield src, data
