@@ -185,7 +185,15 @@ PREFETCH_BYTES = 8 << 20
 PREFETCH_AHEAD = 64  # files opened, and their reading started, ahead of the one read
 
 
-_O_READ = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+# O_NONBLOCK: should a FIFO take a regular file's place after the listing, opening it
+# does not wait for a writer.
+_O_READ = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _not_regular(src: Source) -> bool:
+    """Whether ``src`` is a link to something other than a regular file (a FIFO, a
+    device): opening or reading it could wait forever, or touch a FIFO's writer."""
+    return not src.regular and not stat.S_ISREG(os.stat(src.path).st_mode)
 
 
 def _open_ahead(src: Source) -> int | None:
@@ -199,10 +207,9 @@ def _open_ahead(src: Source) -> int | None:
     if advise is None:  # not on Windows or macOS: files are read without hints
         return None
     try:
-        # A FIFO's reader must not be touched: only a file seen as regular is opened.
-        if not src.regular and not stat.S_ISREG(os.stat(src.path).st_mode):
+        if _not_regular(src):
             return None
-        fd = os.open(src.path, _O_READ | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(src.path, _O_READ)
     except OSError:
         return None
     try:
@@ -255,8 +262,7 @@ def read_ahead_bytes(sources: Sequence[Source], ahead: int = PREFETCH_AHEAD) -> 
                 try:
                     if fd is not None:
                         data: bytes | OSError = _read_fd(fd)
-                    elif not src.regular and not stat.S_ISREG(os.stat(src.path).st_mode):
-                        # A link to a FIFO or a device: reading it could wait forever.
+                    elif _not_regular(src):
                         data = OSError(errno.EINVAL, "not a regular file")
                     else:
                         data = src.path.read_bytes()
