@@ -381,11 +381,13 @@ def test_leaving_the_writer_without_a_commit_skips_the_files_still_waiting(tmp_p
 
     real_open = open
     gate = threading.Event()
+    started = threading.Event()
     opened = []
 
     def slow_open(file, mode="r", *args, **kwargs):
         if "x" in mode:
             opened.append(file)
+            started.set()
             gate.wait(30)
         return real_open(file, mode, *args, **kwargs)
 
@@ -394,6 +396,9 @@ def test_leaving_the_writer_without_a_commit_skips_the_files_still_waiting(tmp_p
         with TreeWriter(tmp_path / "out") as tree:
             for i in range(50):
                 tree.add(f"{i}.txt", b"x" * 10)
+            # Interrupt only once the thread is inside the first file (on a busy machine
+            # it may not have started yet), and let that file finish a moment later.
+            assert started.wait(30), "the writer thread never started a file"
             threading.Timer(0.2, gate.set).start()
             raise KeyboardInterrupt
     assert len(opened) == 1  # the file the thread had started; the other 49 were skipped
