@@ -830,6 +830,22 @@ def main(argv=None) -> int:
     return 0
 
 
+#: The rows of the per-stage table: (key in ScanResult.timings, label).
+STAGE_ROWS = (
+    ("read", "read"),
+    ("analyze", "analyze (the rest of the analysis phase's wall time)"),
+    ("split_normalize", "… split + normalize + exact key (work)"),
+    ("shingle_hash", "… shingle + hash (work)"),
+    ("signatures", "… MinHash signatures (work)"),
+    ("lsh", "LSH candidates"),
+    ("cluster", "verify + cluster"),
+    ("verify", "… verify (true similarity)"),
+    ("plan", "report"),
+    ("write", "write"),
+    ("total", "total"),
+)
+
+
 def size_label(size: str, R: dict, short: bool = False) -> str:
     """``100 MB corpus``, ``480 MB corpus, one paragraph in every document (near)``;
     ``short``: ``100 MB``, ``480 MB, every document (near)``."""
@@ -906,9 +922,11 @@ def render(results: dict) -> str:
                 row(f"{key}, {pv['procs']} proc", pv["wall"], f"{pv['rss_peak_mb']:.0f} (largest process)",
                     str(round(pv["wall"], 2)), pv.get("outer_wall"))
 
-        L += ["", "dedup per stage (median seconds):", "", "| stage | jobs 1 | jobs 2 |", "|---|---:|---:|"]
-        for st in ("read", "analyze", "lsh", "cluster", "plan", "write", "total"):
-            L.append(f"| {st} | {fmt(R.get('dedup_j1', {}).get('stages', {}).get(st))} | {fmt(R.get('dedup_j2', {}).get('stages', {}).get(st))} |")
+        L += ["", "dedup per stage (median seconds; rows marked … are parts of the stage above them, and the "
+              "analysis steps are seconds of work added up over the workers, which ran side by side):", "",
+              "| stage | jobs 1 | jobs 2 |", "|---|---:|---:|"]
+        for st, label in STAGE_ROWS:
+            L.append(f"| {label} | {fmt(R.get('dedup_j1', {}).get('stages', {}).get(st))} | {fmt(R.get('dedup_j2', {}).get('stages', {}).get(st))} |")
         s = d_any["summary"]
         L.append("")
         L.append(f"dedup found {s['clusters']} clusters ({s['clusters_by_kind']}), removed {s['removed_blocks']} of "

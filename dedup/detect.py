@@ -103,6 +103,7 @@ class _Batch:
     new_keys: list[int]  # the batch's distinct exact keys, in first-seen order
     signed: np.ndarray  # which of them were signed (ascending indices into new_keys)
     sigs: np.ndarray  # their signatures, one row per signed key
+    seconds: tuple[float, float, float] = (0.0, 0.0, 0.0)  # split+normalize+key, shingle+hash, sign
 
 
 def analyze_batch(
@@ -116,7 +117,10 @@ def analyze_batch(
     ``perms``: the MinHash permutations (:func:`dedup.signatures.permutations`), so
     that a worker need not import datasketch to make them.  Keys in ``known`` (texts
     whose signature the caller has already) are listed but not shingled or signed:
-    boilerplate that every page repeats is signed once, not once per batch."""
+    boilerplate that every page repeats is signed once, not once per batch.
+    ``seconds`` of the result: the time its three steps took (never part of a result
+    that is compared or reported)."""
+    t0 = time.perf_counter()
     hasher = xxhash.xxh3_128_intdigest
     min_chars = config.min_chars
     all_rows: list[tuple[int, int, int, int, int]] = []
@@ -145,12 +149,17 @@ def analyze_batch(
                     norms.append(norm)
             slot.append(k)
     engine = resolve_engine(config.minhash_engine, config.scheme)
+    t1 = time.perf_counter()
     if engine != "datasketch":
         # Flat hashes straight into the signatures: no per-text sorted set is made.
         flat, sizes = shingle_hashes(norms, config.shingle, config.ngram)
+        t2 = time.perf_counter()
         sigs = signatures_flat(flat, sizes, config.num_perm, config.seed, config.scheme, perms, engine)
     else:
-        sigs = signatures(shingle_sets(norms, config.shingle, config.ngram), config.num_perm, config.seed, config.scheme, engine)
+        sets = shingle_sets(norms, config.shingle, config.ngram)
+        t2 = time.perf_counter()
+        sigs = signatures(sets, config.num_perm, config.seed, config.scheme, engine)
+    t3 = time.perf_counter()
     return _Batch(
         np.array(counts, dtype=np.int64),
         np.array(all_rows, dtype=np.int64).reshape(-1, 5),
@@ -158,6 +167,7 @@ def analyze_batch(
         list(first),
         np.array(signed, dtype=np.int64),
         sigs,
+        (t1 - t0, t2 - t1, t3 - t2),
     )
 
 
@@ -278,6 +288,7 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
     # process reads on, few enough that results are merged (and their memory freed) soon.
     in_flight: deque[tuple[Future, int]] = deque()
     window = 2 * config.jobs + 2
+    work = [0.0, 0.0, 0.0]  # seconds of each step of the analysis, summed over batches
 
     def merge(res: _Batch, n_docs: int) -> None:
         slot_node = np.empty(len(res.new_keys), dtype=np.int64)
@@ -299,6 +310,8 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
         node_parts.append(block_node)
         count_parts.append(res.counts)
         row_parts.append(res.rows)
+        for k, seconds in enumerate(res.seconds):
+            work[k] += seconds
         if estimate is not None:
             total = estimate()
             if total is not None and total != pbar.total:
@@ -350,6 +363,9 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
     compared = np.flatnonzero(block_node >= 0)
     short = len(rows) - len(compared)
     timings["analyze"] = time.perf_counter() - t0
+    # Seconds of work inside the analysis, added up over the batches: with workers they
+    # ran side by side, so their sum may exceed the stage's wall time.
+    timings["split_normalize"], timings["shingle_hash"], timings["signatures"] = work
 
     # Each node's blocks in reading order, and its best block under the keep policy
     # (policy first, then document order, then block order): vectorized.
@@ -427,7 +443,16 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
         shingle_cache.pop(center, None)  # a center is never compared again
         return sims
 
+    verifying = [0.0]  # seconds spent computing true similarities (part of "cluster")
+
     def similarity_chunk(center: int, others: np.ndarray) -> np.ndarray:
+        t = time.perf_counter()
+        try:
+            return _similarity_chunk(center, others)
+        finally:
+            verifying[0] += time.perf_counter() - t
+
+    def _similarity_chunk(center: int, others: np.ndarray) -> np.ndarray:
         nonlocal ahead_at
         missing = [n for n in [center, *others.tolist()] if n not in shingle_cache]
         if missing:
@@ -479,6 +504,7 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
             pairs_estimated=True,
         )
     timings["cluster"] = time.perf_counter() - t2
+    timings["verify"] = verifying[0]
 
     # 5. canonical copy and members.
     def place(flat: list[int]) -> list[tuple[int, int]]:

@@ -1438,6 +1438,25 @@ def test_scan_draws_a_bar_for_every_long_stage(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_scan_times_every_stage_the_benchmark_prints(tmp_path, jobs):
+    # benchmarks/perf.py prints each of these stages.  The three steps of the analysis
+    # are seconds of work (added up over the workers); verifying is part of clustering.
+    story = "Dışişleri Bakanı Lavrov, Libya'daki krizin çözümü için iki ülkenin birlikte çalıştığını söyledi"
+    docs = {f"p{i:02d}.txt": f"Başlık {i} burada\n{story} {'bugün' if i % 2 else 'dün'}.\nKapanış {i} cümlesi\n" for i in range(12)}
+    result = scan([write_docs(tmp_path / "in", docs)], tmp_path / "out", ScanConfig(jobs=jobs))
+    assert any(c.kind == "near" for c in result.detection.clusters)  # something was verified
+    t = result.timings
+    wall = ("read", "analyze", "lsh", "cluster", "plan", "write")
+    for stage in (*wall, "split_normalize", "shingle_hash", "signatures", "verify", "total"):
+        assert t[stage] >= 0, stage
+    assert 0 < t["split_normalize"] and 0 < t["shingle_hash"] and 0 < t["signatures"]
+    assert 0 < t["verify"] <= t["cluster"]
+    assert sum(t[k] for k in wall) <= t["total"]  # the stages do not overlap in time
+    if jobs == 1:  # the analysis ran here, inside the analyze stage
+        assert t["split_normalize"] + t["shingle_hash"] + t["signatures"] <= t["analyze"]
+
+
 def test_jsonl_document_estimate_converges_to_the_count(tmp_path):
     # With workers, JSONL is read as the analysis goes: the bar's total is the records
     # of the files read so far plus, for the rest, as many records per byte.
