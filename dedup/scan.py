@@ -31,6 +31,9 @@ class ScanResult:
     outputs: OutputTexts  # a sequence of str, made when read
     out: Path | None
     root: Path  # the input root: document ids and output paths are relative to it
+    # Seconds per stage: read, analyze, lsh, cluster, plan (the report), write, total;
+    # and inside them split_normalize, shingle_hash, signatures (work in the analysis,
+    # added up over the workers) and verify (part of cluster).  Never in the report.
     timings: dict = field(default_factory=dict)
 
 
