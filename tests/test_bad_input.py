@@ -209,8 +209,6 @@ def test_a_failing_read_of_an_open_file_names_the_file(tmp_path, monkeypatch):
         return real(fd)
 
     monkeypatch.setattr(readers, "_read_fd", read_fd)
-    if not hasattr(os, "posix_fadvise"):
-        pytest.skip("files are opened ahead only where the kernel takes read-ahead hints")
     one_line_error(dedup("scan", corpus, "--out", tmp_path / "out"), "b.txt", "Input/output error")
     calls.clear()
     r = dedup("scan", corpus, "--out", tmp_path / "out", "--on-error", "skip", "-q")
@@ -707,9 +705,8 @@ def test_read_ahead_hints_never_fail_and_never_open_a_fifo_for_good(tmp_path):
             assert p == locked
             os.close(fd)
     fd = _open_ahead(Source(tmp_path / "ok.txt", "ok.txt", "text", regular=True))
-    if hasattr(os, "posix_fadvise"):
-        assert os.read(fd, 100) == b"metin\n"
-        os.close(fd)
+    assert os.read(fd, 100) == b"metin\n"
+    os.close(fd)
 
 
 class _Stop(Exception):
@@ -792,8 +789,7 @@ def test_reading_ahead_gives_every_file_in_order_and_closes_what_it_opened(tmp_p
         most = max(most, len(list(fds.iterdir())) - before)
         got.append((src.rel, data))
     assert most <= 8
-    if hasattr(os, "posix_fadvise"):
-        assert most >= 4  # files really are opened ahead
+    assert most >= 4  # files really are opened ahead
     assert [rel for rel, _ in got] == [src.rel for src in sources]
     assert isinstance(got[5][1], FileNotFoundError)
     assert all(data == (f"metin {i}\n" * (i % 7)).encode() for i, (_, data) in enumerate(got) if i != 5)
