@@ -17,12 +17,10 @@ from .model import Document
 from .readers import Loaded, Source, discover, read_ahead_bytes, read_source, shown
 from .progress import bar
 from .report import OutputTexts, build_report, dump_chunks, output_texts, render_markdown, report_steps
-from .writers import TreeWriter, check_out_dir, output_files, written
+from .outdir import OWN_FILES, check_out_dir
+from .writers import TreeWriter, output_files, written
 
 __all__ = ["scan", "read_corpus", "iter_documents", "ScanResult"]
-
-REPORT_FILES = ("report.json", "report.md")
-
 
 @dataclass
 class ScanResult:
@@ -171,11 +169,11 @@ def _scan(
     t0 = time.perf_counter()
     out_path = Path(out) if out is not None else None
     if out_path is not None:
-        check_out_dir(out_path, [Path(p) for p in inputs])
+        check_out_dir(out_path, [Path(p) for p in inputs], dry_run=dry_run)
     root, sources = discover(inputs)
-    clash = [src.rel for src in sources if src.rel in REPORT_FILES]
+    clash = [src.rel for src in sources if src.rel in OWN_FILES]
     if out_path is not None and clash:
-        raise UsageError(f"the input {clash[0]} would be written over by the report in --out: rename or move it")
+        raise UsageError(f"the input {clash[0]} would be written over by dedup's own file of that name in --out: rename or move it")
     # With jobs > 1 files are read as the analysis goes, while the workers analyze the
     # batches read before (a bad file is then reported when reading reaches it, after
     # the analysis of what came before).  With jobs 1 nothing would overlap: every file
@@ -212,7 +210,7 @@ def _scan(
         report = make_report()
     else:
         t2 = time.perf_counter()
-        with TreeWriter(out_path, processes=config.jobs if config.jobs > 1 else 0) as tree:
+        with TreeWriter(out_path, processes=config.jobs if config.jobs > 1 else 0, dry_run=dry_run) as tree:
             # Output files are cut and encoded one at a time and handed to the writer
             # (a thread, or --jobs processes); the report is built while the last of
             # them reach the disk.

@@ -2,9 +2,9 @@
 
 Everything is written into a fresh temporary folder beside ``--out`` and moved into
 place only when complete, so an interrupted run never leaves a half-written folder that
-looks finished.  An existing ``--out`` is replaced only when it is empty or holds a
-previous dedup output (a ``report.json`` at its top); anything else is refused before
-any work is done.
+looks finished.  The folder gets a manifest naming every file written (see
+:mod:`dedup.outdir`): what may be replaced, and what replacing may remove, is decided by
+it.
 """
 
 from __future__ import annotations
@@ -23,29 +23,12 @@ from pathlib import Path, PurePosixPath
 from .errors import OutputError, UsageError, WorkerError
 from .interrupts import deferred_signals
 from .model import Document
+from .outdir import MANIFEST, Manifest, existing_output, manifest_bytes, remove_listed
 from .pool import WORKER_DIED, worker_context, worker_init
 from .readers import Loaded
 from .report import OutputTexts
 
-__all__ = ["check_out_dir", "output_files", "written", "TreeWriter"]
-
-
-def check_out_dir(out: Path, inputs: Sequence[Path]) -> None:
-    """Refuse an output folder that overlaps an input or holds someone else's files."""
-    out_r = out.resolve()
-    for p in inputs:
-        p_r = p.resolve()
-        if out_r == p_r or (p_r.is_dir() and out_r.is_relative_to(p_r)):
-            raise UsageError(f"--out {out} is inside the input {p}: choose a folder outside the inputs")
-        if p_r.is_relative_to(out_r):
-            raise UsageError(f"the input {p} is inside --out {out}: choose another output folder")
-    if out.is_symlink():
-        raise UsageError(f"--out {out} is a symbolic link: give a real folder")
-    if out.exists():
-        if not out.is_dir():
-            raise UsageError(f"--out {out} exists and is not a folder")
-        if any(out.iterdir()) and not (out / "report.json").is_file():
-            raise UsageError(f"--out {out} is not empty and holds no earlier dedup output: choose an empty or new folder")
+__all__ = ["output_files", "written", "TreeWriter"]
 
 
 def written(f: Loaded) -> bool:
@@ -164,13 +147,21 @@ class TreeWriter:
     ``PER_FILE``) may wait to be written and the caller blocks beyond that: the last
     ``budget`` bytes of files are written while it builds the report.  Every
     ``OSError`` becomes an :class:`OutputError` naming ``out``; a failure stays: every
-    later call raises it again."""
+    later call raises it again.
+
+    :meth:`commit` adds the manifest (every file written, with its size) and replaces
+    an earlier output at ``out`` only if it still holds nothing but the files its own
+    manifest lists, and then removes only those; ``dry_run`` is recorded in the
+    manifest (a dry run writes no deduplicated texts)."""
 
     PER_FILE = 512  # what a waiting file costs besides its bytes (path, tuple): an upper bound
     BATCH = 1 << 20  # bytes of files handed to a writer process at once
 
-    def __init__(self, out: Path, budget: int = 64 << 20, processes: int = 0):
+    def __init__(self, out: Path, budget: int = 64 << 20, processes: int = 0, dry_run: bool = False):
         self.out = out
+        self.dry_run = dry_run
+        self._files: dict[str, int] = {}  # relative path -> bytes written
+        self.left_behind: Path | None = None  # an earlier output's folder that kept files not its own
         self._tmp: Path | None = None
         self._made: set[str] = {""}
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -311,8 +302,12 @@ class TreeWriter:
         """Write one file: bytes in the background, an iterable of byte chunks (a large
         report) here and now, one chunk at a time."""
         self._raise_pending()
+        if rel == MANIFEST:
+            raise UsageError(f"refusing to write {rel!r}: dedup writes its own manifest there")
         try:
             path = self._path(rel)
+            if isinstance(data, bytes):
+                self._files[rel] = len(data)
             if isinstance(data, bytes) and self._processes:
                 self._batch.append((path, data))
                 self._batch_cost += len(data) + self.PER_FILE
@@ -326,13 +321,19 @@ class TreeWriter:
                     self._waiting += cost
                 self._queue.put((path, data))
             else:
+                size = 0
                 with open(path, "xb") as fh:
-                    fh.writelines(data)
+                    for chunk in data:
+                        size += len(chunk)
+                        fh.write(chunk)
+                self._files[rel] = size
         except OSError as exc:
             raise self._failed(exc) from None
 
     def commit(self) -> None:
-        """Wait for the last files and move the folder into place."""
+        """Wait for the last files, add the manifest, and move the folder into place:
+        an earlier output there is moved aside and only the files its manifest lists
+        are removed (see :mod:`dedup.outdir`)."""
         if self._processes:
             self._drain_processes()
         else:
@@ -341,17 +342,29 @@ class TreeWriter:
         assert self._tmp is not None
         out, tmp, parent = self.out, self._tmp, self._tmp.parent
         try:
+            with open(tmp / MANIFEST, "xb") as fh:
+                fh.write(manifest_bytes(self._files.items(), self.dry_run))
             os.chmod(tmp, 0o777 & ~_umask())
+            # Looked at again now, not only when the scan began: whatever appeared in
+            # --out meanwhile is a refusal, never a deletion.
+            previous = existing_output(out, self.dry_run)
             if out.exists():
                 old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
                 os.rmdir(old)
                 os.rename(out, old)
-                os.rename(tmp, out)
-                shutil.rmtree(old, ignore_errors=True)
+                try:
+                    os.rename(tmp, out)
+                except OSError:
+                    os.rename(old, out)  # the earlier output back in its place
+                    raise
+                self._tmp = None
+                if not remove_listed(old, previous or Manifest({}, False)):
+                    self.left_behind = old
             else:
                 os.rename(tmp, out)
         except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
             raise self._failed(exc) from None
         finally:
-            self._tmp = None
+            if self._tmp is not None:
+                shutil.rmtree(self._tmp, ignore_errors=True)
+                self._tmp = None

@@ -97,7 +97,7 @@ def test_scan_seeds_exits_0_and_prints_a_summary(seeds: Path, tmp_path: Path):
     assert "documents" in summary and f"{s['documents']:,}" in summary
     assert "clusters" in summary and f"{s['removed_blocks']:,} removed" in summary
     assert str(out) in summary and "report.md" in summary
-    assert sorted(files_bytes(out)) == sorted([p.name for p in seeds.iterdir()] + ["report.json", "report.md"])
+    assert sorted(files_bytes(out)) == sorted([p.name for p in seeds.iterdir()] + ["dedup-manifest.json", "report.json", "report.md"])
     assert s["documents"] == 5 and s["removed_blocks"] == 5
     assert (out / "report.md").read_text(encoding="utf-8").startswith("# dedup report")
 
@@ -152,7 +152,7 @@ def test_dry_run_writes_only_the_two_reports(tmp_path: Path):
     out = tmp_path / "out"
     result = run(corpus, "--out", out, "--dry-run")
     assert result.exit_code == 0, result.output
-    assert sorted(files_bytes(out)) == ["report.json", "report.md"]
+    assert sorted(files_bytes(out)) == ["dedup-manifest.json", "report.json", "report.md"]
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert [d["output"] for d in report["documents"]] == [None, None, None]
     assert report["summary"]["removed_blocks"] == 2
@@ -371,10 +371,9 @@ def test_rerun_replaces_an_earlier_output(tmp_path: Path):
     assert run(corpus, "--out", out).exit_code == 0
     assert (out / "sub/b.md").exists()
     (corpus / "sub" / "b.md").unlink()
-    assert run(corpus, "--out", out, "--dry-run").exit_code == 0
-    assert sorted(files_bytes(out)) == ["report.json", "report.md"]
     assert run(corpus, "--out", out).exit_code == 0
-    assert sorted(files_bytes(out)) == ["a.txt", "c.txt", "report.json", "report.md"]
+    # The earlier output's sub/b.md (listed in its manifest) is gone with it.
+    assert sorted(files_bytes(out)) == ["a.txt", "c.txt", "dedup-manifest.json", "report.json", "report.md"]
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert [d["id"] for d in report["documents"]] == ["a.txt", "c.txt"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == []
@@ -388,13 +387,13 @@ def test_the_input_folder_is_never_modified(tmp_path: Path):
     (corpus / "notes.csv").write_text("ignored,file\n", encoding="utf-8")
     before = tree(corpus)
     mtimes = {p: p.stat().st_mtime_ns for p in corpus.rglob("*")}
-    for options in ([], ["--dry-run"], ["--unit", "paragraph", "--keep", "longest"], ["--keep", "earliest", "--jobs", "2"]):
-        out = tmp_path / "out"
+    for k, options in enumerate(([], ["--dry-run"], ["--unit", "paragraph", "--keep", "longest"], ["--keep", "earliest", "--jobs", "2"])):
+        out = tmp_path / f"out{k}"
         result = run(corpus, "--out", out, *options)
         assert result.exit_code == 0, result.output
         assert tree(corpus) == before
         assert {p: p.stat().st_mtime_ns for p in corpus.rglob("*")} == mtimes
-    out_files = files_bytes(tmp_path / "out")
+    out_files = files_bytes(tmp_path / "out0")
     assert "notes.csv" not in out_files
 
 
@@ -440,7 +439,7 @@ def test_jobs_do_not_change_any_output(big: Path, tmp_path: Path):
     assert r1.exit_code == 0 and r2.exit_code == 0, (r1.output, r2.output)
     f1, f2 = files_bytes(out1), files_bytes(out2)
     assert sorted(f1) == sorted(f2)
-    assert len(f1) == 2502
+    assert len(f1) == 2503  # 2,500 documents, two reports and the manifest
     for name in f1:
         assert f1[name] == f2[name], name
     report = json.loads(f1["report.json"])
