@@ -9,8 +9,9 @@ and baseline entries no longer found are reported as stale.
 Limits (all on *new* duplicates):
 
 * ``max_duplicate_ratio``: new duplicate blocks ÷ all blocks;
-* ``max_cross_duplicates``: new duplicates whose cluster spans several documents;
-* ``max_within_duplicates``: new duplicates whose cluster lies in one document.
+* ``max_cross_duplicates``: new duplicates whose kept copy is in another document;
+* ``max_within_duplicates``: new duplicates whose kept copy is in the same document
+  (even when their cluster also has copies in other documents).
 
 With no limit given at all, the gate allows no new duplicate (both counts default to 0).
 """
@@ -20,16 +21,19 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import xxhash
 
-from .errors import InputError, OutputError
+from .config import ScanConfig
+from .errors import InputError, OutputError, UsageError
 from .normalize import normalize
-from .scan import ScanResult
+from .report import removal_scope
+from .scan import ScanResult, scan
 
-__all__ = ["Limits", "Duplicate", "CheckResult", "evaluate", "write_baseline", "load_baseline", "BASELINE_VERSION"]
+__all__ = ["check", "Limits", "Duplicate", "CheckResult", "evaluate", "require_blocks", "write_baseline", "load_baseline", "BASELINE_VERSION"]
 
 BASELINE_VERSION = 1
 CHECK_SCHEMA_VERSION = 1
@@ -37,9 +41,20 @@ CHECK_SCHEMA_VERSION = 1
 
 @dataclass(frozen=True)
 class Limits:
+    """The limits of a check, each on *new* duplicates (None: not limited).  With none
+    given, no new duplicate is allowed (see :meth:`effective`)."""
+
     max_duplicate_ratio: float | None = None
     max_cross_duplicates: int | None = None
     max_within_duplicates: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_duplicate_ratio", "max_cross_duplicates", "max_within_duplicates"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+                raise UsageError(f"--{name.replace('_', '-')} must be a number not below 0, not {value!r}")
+        if self.max_duplicate_ratio is not None and self.max_duplicate_ratio > 1:
+            raise UsageError(f"--max-duplicate-ratio is a share of all blocks, at most 1 (0.01 = 1 %), not {self.max_duplicate_ratio}")
 
     def effective(self) -> Limits:
         if self.max_duplicate_ratio is None and self.max_cross_duplicates is None and self.max_within_duplicates is None:
@@ -78,6 +93,7 @@ class CheckResult:
     documents: list[dict]
     stale: list[dict] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+    parameters: dict = field(default_factory=dict)  # the scan's, as in report.json
 
     @property
     def new(self) -> list[Duplicate]:
@@ -144,7 +160,7 @@ def duplicates_of(result: ScanResult, root: Path) -> list[Duplicate]:
                     block_line=b.line,
                     fingerprint=fingerprint(text),
                     cluster=c.id,
-                    scope=c.scope,
+                    scope=removal_scope(c, m),
                     kind=m.match,
                     similarity=round(m.similarity, 4),
                     preview=flat if len(flat) <= 80 else flat[:79] + "…",
@@ -230,4 +246,40 @@ def evaluate(result: ScanResult, root: Path, limits: Limits, baseline: list[dict
         {"document": r["id"], "path": _display_path(root, r["source"]), "blocks": r["blocks"], "new_duplicates": per_doc.get(r["id"], 0)}
         for r in result.report["documents"]
     ]
-    return CheckResult(not violations, eff, violations, dups, blocks, docs, stale, summary)
+    return CheckResult(not violations, eff, violations, dups, blocks, docs, stale, summary, result.report["parameters"])
+
+
+def require_blocks(result: ScanResult, inputs: Sequence[str | os.PathLike]) -> None:
+    """Refuse a check that would pass on nothing: no block was read, or every block is
+    too short to compare.  The message says what was found and what was not read."""
+    s = result.report["summary"]
+    if s["compared_blocks"]:
+        return
+    given = " ".join(os.fspath(p) for p in inputs)
+    found = f"{s['documents']} documents, {s['blocks']} blocks"
+    if s["blocks"]:
+        found += f", all shorter than --min-chars {result.report['parameters']['min_chars']}"
+    unread = result.report.get("unread", [])
+    if unread:
+        first = unread[0]
+        found += f"; {len(unread)} files not read ({first['path']}: {first['reason']}{', …' if len(unread) > 1 else ''})"
+    raise InputError(f"{given}: no block to check ({found}); a check on nothing cannot pass")
+
+
+def check(
+    inputs: Sequence[str | os.PathLike],
+    limits: Limits | None = None,
+    config: ScanConfig | None = None,
+    *,
+    baseline: list[dict] | None = None,
+    root: Path | None = None,
+    progress: bool = False,
+) -> CheckResult:
+    """Detect duplicates in ``inputs`` as :func:`dedup.scan` would, writing nothing, and
+    judge them against ``limits`` (only duplicates not in ``baseline`` count; see
+    :func:`load_baseline`).  Paths in the result are relative to the working
+    directory.  Raises :class:`InputError` when there is no block to check: a gate
+    never passes on nothing."""
+    result = scan(inputs, None, config, progress=progress)
+    require_blocks(result, inputs)
+    return evaluate(result, root or result.root, limits or Limits(), baseline)

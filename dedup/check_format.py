@@ -53,11 +53,11 @@ def render_text(r: CheckResult) -> str:
         for cid in sorted(by_cluster):
             group = by_cluster[cid]
             first = group[0]
-            lines.append(f"  cluster {cid} ({first.scope}), kept at {_where(first.canonical_path, first.canonical_line)}: {first.preview}")
+            lines.append(f"  cluster {cid}, kept at {_where(first.canonical_path, first.canonical_line)}: {first.preview}")
             for d in group:
                 if shown >= MAX_LISTED:
                     break
-                lines.append(f"    {_where(d.path, d.line)}  {d.kind} {d.similarity:.2f}")
+                lines.append(f"    {_where(d.path, d.line)}  {d.kind} {d.similarity:.2f}, {d.scope}")
                 shown += 1
             if shown >= MAX_LISTED:
                 lines.append(f"  … {len(new) - shown} more (use --format json for all)")

@@ -167,7 +167,8 @@ def _summary(result, dry_run: bool) -> str:
         f"blocks           {s['blocks']:>10,}   ({s['short_blocks']:,} shorter than {p['min_chars']} chars, kept without comparing)",
         f"clusters         {s['clusters']:>10,}   ({s['clusters_by_kind']['exact']:,} exact, {s['clusters_by_kind']['near']:,} near; "
         f"{s['clusters_by_scope']['within']:,} within a document, {s['clusters_by_scope']['across']:,} across)",
-        f"duplicate blocks {s['duplicate_blocks']:>10,}   ({s['removed_blocks']:,} removed, {s['duplicate_ratio']:.1%} of all blocks)",
+        f"duplicate blocks {s['duplicate_blocks']:>10,}   ({s['removed_blocks']:,} removed, {s['duplicate_ratio']:.1%} of all blocks; "
+        f"{s['removed_by_scope']['within']:,} repeated their own document, {s['removed_by_scope']['across']:,} another one)",
         f"characters       {s['input_chars']:>10,}   in, {s['removed_chars']:,} removed ({s['removed_char_ratio']:.1%}), {s['output_chars']:,} out",
         f"time             {t:>10.2f} s",
     ]
@@ -175,6 +176,10 @@ def _summary(result, dry_run: bool) -> str:
         first = result.report["skipped"][0]
         more = f"; {s['skipped'] - 1} more in report.json" if s["skipped"] > 1 else ""
         lines.insert(5, f"skipped          {s['skipped']:>10,}   bad files or records copied unchanged ({first['where']}: {first['reason']}{more})")
+    if s.get("unread_files"):  # files under the input folders that were not read: never silently
+        first = result.report["unread"][0]
+        more = f"; {s['unread_files'] - 1} more in report.json" if s["unread_files"] > 1 else ""
+        lines.insert(-1, f"not read         {s['unread_files']:>10,}   files ({first['path']}: {first['reason']}{more})")
     if result.out is not None:
         what = "reports only (--dry-run)" if dry_run else "deduplicated texts and reports"
         lines.append(f"written to       {result.out}/  ({what}: see {result.out}/report.md)")
@@ -262,10 +267,10 @@ def check(
     """Check INPUTS for duplicate blocks against limits, writing nothing but the
     verdict: exit 0 when every limit holds, 1 when one is broken.  With no limit
     given, no new duplicate is allowed."""
-    from .check import Limits, evaluate, load_baseline
+    from .check import Limits, load_baseline
+    from .check import check as run_check
     from .check import write_baseline as save_baseline
     from .check_format import render_github, render_github_summary, render_json, render_junit, render_text
-    from .scan import scan as run_scan
 
     cli_values = {k: v for k, v in locals().items() if k in SCAN_KEYS or k in CHECK_KEYS}
 
@@ -277,18 +282,13 @@ def check(
         if fmt not in Format.__members__:
             raise UsageError(f"format must be one of {', '.join(Format.__members__)}, not {fmt!r}")
         limits = Limits(merged.get("max_duplicate_ratio"), merged.get("max_cross_duplicates"), merged.get("max_within_duplicates"))
-        for name in ("max_duplicate_ratio", "max_cross_duplicates", "max_within_duplicates"):
-            value = getattr(limits, name)
-            if value is not None and value < 0:
-                raise UsageError(f"--{name.replace('_', '-')} must not be negative")
         base_path = merged.get("baseline")
         if base_path is not None and baseline is None and source is not None:
             base_path = source.parent / base_path  # a path in a config file is relative to that file
         base = load_baseline(Path(base_path)) if base_path is not None and write_baseline is None else None
-        result = run_scan(inputs, None, cfg, progress=_progress(quiet) and fmt == "text")
-        verdict = evaluate(result, result.root, limits, base)
+        verdict = run_check(inputs, limits, cfg, baseline=base, progress=_progress(quiet) and fmt == "text")
         if write_baseline is not None:
-            save_baseline(write_baseline, verdict.duplicates, result.report["parameters"])
+            save_baseline(write_baseline, verdict.duplicates, verdict.parameters)
             if not quiet:
                 typer.echo(f"dedup: wrote {len(verdict.duplicates)} known duplicates to {write_baseline}", err=True)
             return 0

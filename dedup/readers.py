@@ -29,7 +29,7 @@ from .errors import InputError, UsageError
 from .model import Document
 from .split import date_header
 
-__all__ = ["Source", "Loaded", "discover", "read_source", "decode", "shown", "read_ahead_bytes", "TEXT_SUFFIXES", "JSONL_SUFFIXES"]
+__all__ = ["Source", "Loaded", "Unread", "Inventory", "inventory", "discover", "read_source", "decode", "shown", "read_ahead_bytes", "TEXT_SUFFIXES", "JSONL_SUFFIXES"]
 
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl",)
@@ -58,8 +58,51 @@ def _suffix_kind(name: str) -> str | None:
     return None
 
 
+COMPRESSED_SUFFIXES = (".gz", ".zst", ".zstd", ".bz2", ".xz", ".lz4", ".zip", ".7z", ".tar", ".tgz")
+
+
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """A file (or a folder, its path ending in ``/``) under an input folder that is not
+    read, and why."""
+
+    path: str  # relative to the input root
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """What the inputs hold: the input root, the files to read (in reading order) and
+    every file under an input folder that is not read, sorted by path."""
+
+    root: Path
+    sources: list[Source]
+    unread: list[Unread]
+
+
+def _unread_reason(name: str) -> str:
+    """Why a file of this name is not read (it has no corpus suffix)."""
+    suffix = os.path.splitext(name)[1].lower()
+    read = ", ".join(TEXT_SUFFIXES + JSONL_SUFFIXES)
+    if suffix in COMPRESSED_SUFFIXES:
+        return f"compressed or archived ({suffix}): not read; decompress it first (read are {read})"
+    if not suffix or name.startswith(".") and name.count(".") == 1:
+        return f"no file type (read are {read})"
+    return f"unsupported file type ({suffix}; read are {read})"
+
+
 def discover(inputs: Sequence[str | os.PathLike]) -> tuple[Path, list[Source]]:
     """Return the input root and the input files, each once, in a deterministic order."""
+    found = inventory(inputs)
+    return found.root, found.sources
+
+
+def inventory(inputs: Sequence[str | os.PathLike]) -> Inventory:
+    """The input root, the input files (each once, in a deterministic order) and what
+    is not read under the input folders, with the reason."""
     if not inputs:
         raise UsageError("no input given: name at least one folder or file")
     resolved: list[Path] = []
@@ -77,6 +120,7 @@ def discover(inputs: Sequence[str | os.PathLike]) -> tuple[Path, list[Source]]:
     else:
         root = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in resolved]))
     found: dict[Path, Source] = {}
+    unread: dict[str, Unread] = {}
     for p in resolved:
         if p.is_file():
             if p not in found:
@@ -84,24 +128,30 @@ def discover(inputs: Sequence[str | os.PathLike]) -> tuple[Path, list[Source]]:
             continue
         base = p.relative_to(root).as_posix()
         base = "" if base == "." else base + "/"
-        for rel, f, link in _walk(p):
+        files, skipped = _walk(p)
+        for rel, f, link in files:
             # Under a resolved folder, walked without following folder links, only a
             # link to a file can name a file already found under another path.
             key = f.resolve() if link else f
             if key not in found:
                 found[key] = Source(f, base + rel, _suffix_kind(rel) or "text", regular=not link)
+        for item in skipped:
+            unread.setdefault(base + item.path, Unread(base + item.path, item.reason))
+    read = {src.rel for src in found.values()}
     # Inputs in the order given; inside a folder, sorted by relative path.
-    return root, list(found.values())
+    return Inventory(root, list(found.values()), sorted((u for u in unread.values() if u.path not in read), key=lambda u: u.path))
 
 
-def _walk(folder: Path) -> list[tuple[str, Path, bool]]:
+def _walk(folder: Path) -> tuple[list[tuple[str, Path, bool]], list[Unread]]:
     """Corpus files under ``folder`` as ``(relative posix path, path, is a link)``,
-    sorted by relative path.  Symbolic links to folders are not followed (no loops,
-    nothing outside the input); links to files are read; a broken link fails when it is
-    read; an unreadable folder is an error; hidden folders are skipped; sockets and
-    fifos are no corpus.  Listed with ``scandir``, whose entries know their type: no
-    ``stat`` per file (a quarter of a second per 10,000 files)."""
+    sorted by relative path, and what is not read there, with the reason.  Symbolic
+    links to folders are not followed (no loops, nothing outside the input); links to
+    files are read; a broken link fails when it is read; an unreadable folder is an
+    error; hidden folders are not searched; sockets and fifos are no corpus; an
+    earlier dedup output's reports and manifest are no documents.  Listed with
+    ``scandir``, whose entries know their type: no ``stat`` per file."""
     out: list[tuple[str, str, bool]] = []  # (relative posix path, full path, is a link)
+    unread: list[Unread] = []
     folders = [("", os.fspath(folder))]
     while folders:
         prefix, path = folders.pop()
@@ -110,32 +160,50 @@ def _walk(folder: Path) -> list[tuple[str, Path, bool]]:
                 entries = list(listing)
         except OSError as exc:
             raise InputError(f"{exc.filename or path}: cannot list folder ({exc.strerror or exc})") from None
+        own = _own_files(path, {e.name for e in entries})
         for entry in entries:
             name = entry.name
+            rel = prefix + name
             if entry.is_dir(follow_symlinks=False):
                 # Hidden folders (.git, a dedup temporary folder left by a killed run) are no corpus.
-                if not name.startswith("."):
-                    folders.append((prefix + name + "/", entry.path))
-                continue
-            if _suffix_kind(name) is None:
+                if name.startswith("."):
+                    unread.append(Unread(rel + "/", "hidden folder, not searched"))
+                else:
+                    folders.append((rel + "/", entry.path))
                 continue
             link = entry.is_symlink()
-            if link:
-                if entry.is_dir():  # a link to a folder is not followed
-                    continue
-            elif not entry.is_file(follow_symlinks=False):  # a socket, a fifo
+            if link and entry.is_dir():
+                unread.append(Unread(rel + "/", "link to a folder, not followed"))
                 continue
-            if name == "report.md" and _is_own_report(Path(entry.path)):
+            if name in own:
+                unread.append(Unread(rel, own[name]))
                 continue
-            out.append((prefix + name, entry.path, link))
+            if _suffix_kind(name) is None:
+                unread.append(Unread(rel, _unread_reason(name)))
+                continue
+            if not link and not entry.is_file(follow_symlinks=False):  # a socket, a fifo
+                unread.append(Unread(rel, "not a regular file"))
+                continue
+            out.append((rel, entry.path, link))
     out.sort()
-    return [(rel, Path(full), link) for rel, full, link in out]
+    unread.sort(key=lambda u: u.path)
+    return [(rel, Path(full), link) for rel, full, link in out], unread
+
+
+def _own_files(folder: str, names: set[str]) -> dict[str, str]:
+    """The files of an earlier dedup output at the top of ``folder`` that are not
+    documents (its reports and manifest), with the reason; empty elsewhere."""
+    from .outdir import MANIFEST, OWN_FILES, read_manifest
+
+    if MANIFEST in names and read_manifest(Path(folder)) is not None:
+        return {name: "dedup's own report or manifest (an earlier output)" for name in OWN_FILES if name in names}
+    if "report.md" in names and "report.json" in names and _is_own_report(Path(folder, "report.md")):
+        return {name: "dedup's own report (an earlier output)" for name in ("report.json", "report.md")}
+    return {}
 
 
 def _is_own_report(path: Path) -> bool:
-    """A dedup output folder's report.md (beside its report.json) is not a document."""
-    if path.name != "report.md":
-        return False
+    """A report.md beside the report.json of an output without a manifest."""
     report = path.with_name("report.json")
     try:
         with open(report, encoding="utf-8") as fh:

@@ -19,7 +19,7 @@ from .cut import plan_cut
 from .detect import Detection
 from .normalize import NORMALIZATION_VERSION
 
-__all__ = ["SCHEMA_VERSION", "build_report", "report_steps", "render_markdown", "output_texts", "OutputTexts", "dumps", "dump_chunks"]
+__all__ = ["SCHEMA_VERSION", "build_report", "removal_scope", "report_steps", "render_markdown", "output_texts", "OutputTexts", "dumps", "dump_chunks"]
 
 SCHEMA_VERSION = 1
 PREVIEW_CHARS = 120
@@ -156,6 +156,12 @@ def _member_facts(det: Detection, outputs: Sequence[str], advance: Callable[[int
     return out
 
 
+def removal_scope(cluster, member) -> str:
+    """Where a removed copy's kept copy is: ``within`` its own document or ``across``
+    (in another one), whatever else the cluster touches."""
+    return "within" if member.doc == cluster.canonical.doc else "across"
+
+
 def report_steps(det: Detection) -> int:
     """The steps :func:`build_report` reports to ``progress``: one per document and one
     per cluster."""
@@ -170,11 +176,15 @@ def build_report(
     inputs: list[str] | None = None,
     skipped: list[dict] | None = None,
     progress: Callable[[int], None] | None = None,
+    unread: list[dict] | None = None,
 ) -> dict:
     """The report of a scan.  ``skipped`` lists what ``--on-error skip`` passed through
     unchanged (``where``, ``reason``, ``chars``): it is counted apart from documents.
+    ``unread`` lists the files under the input folders that were not read (``path``,
+    ``reason``).
     ``progress(k)`` is told that ``k`` more of :func:`report_steps` are done."""
     skipped = skipped or []
+    unread = unread or []
     advance = progress or (lambda k: None)
     docs = det.documents
     facts = _member_facts(det, outputs, advance)
@@ -204,6 +214,7 @@ def build_report(
         total_removed += len(removed)
     clusters = []
     duplicate_blocks = 0
+    removed_by_scope = {"within": 0, "across": 0}
     for k, c in enumerate(det.clusters, start=1):
         if k % PROGRESS_STEP == 0:
             advance(PROGRESS_STEP)
@@ -211,19 +222,21 @@ def build_report(
         members = []
         for m in c.members:
             line, start, end, preview = facts[m.doc, m.block]
-            members.append(
-                {
-                    "document": docs[m.doc].id,
-                    "block": m.block,
-                    "line": line,
-                    "span": [start, end],
-                    "chars": end - start,
-                    "similarity": round(m.similarity, 4),
-                    "match": m.match,
-                    "action": "kept" if m.match == "canonical" else "removed",
-                    "preview": preview,
-                }
-            )
+            member = {
+                "document": docs[m.doc].id,
+                "block": m.block,
+                "line": line,
+                "span": [start, end],
+                "chars": end - start,
+                "similarity": round(m.similarity, 4),
+                "match": m.match,
+                "action": "kept" if m.match == "canonical" else "removed",
+                "preview": preview,
+            }
+            if m.match != "canonical":
+                scope = member["scope"] = removal_scope(c, m)
+                removed_by_scope[scope] += 1
+            members.append(member)
         clusters.append(
             {
                 "id": c.id,
@@ -247,11 +260,13 @@ def build_report(
         "clusters": len(det.clusters),
         "clusters_by_kind": {k: sum(1 for c in det.clusters if c.kind == k) for k in ("exact", "near")},
         "clusters_by_scope": {s: sum(1 for c in det.clusters if c.scope == s) for s in ("within", "across")},
+        "removed_by_scope": removed_by_scope,
         "input_chars": total_in,
         "removed_chars": total_in - total_out,
         "output_chars": total_out,
         "skipped": len(skipped),
         "skipped_chars": sum(item["chars"] for item in skipped),
+        "unread_files": len(unread),
         "duplicate_ratio": round(total_removed / total_blocks, 6) if total_blocks else 0.0,
         "removed_char_ratio": round((total_in - total_out) / total_in, 6) if total_in else 0.0,
         **{k: v for k, v in det.stats.items()},
@@ -263,6 +278,7 @@ def build_report(
         "summary": summary,
         "documents": doc_rows,
         "skipped": skipped,
+        "unread": unread,
         "clusters": clusters,
     }
 
@@ -301,6 +317,23 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("`", "'")
 
 
+def _md_inputs_left_out(report: dict, max_listed: int = 20) -> list[str]:
+    """report.md's account of the input that is not deduplicated: bad files or
+    records passed through unchanged (``--on-error skip``) and files not read."""
+    lines: list[str] = []
+    for key, title, where, what in (
+        ("skipped", "Skipped input (copied unchanged)", "where", "bad files or records were passed through unchanged (`--on-error skip`)"),
+        ("unread", "Files not read", "path", "files under the input folders were not read"),
+    ):
+        items = report.get(key, [])
+        if not items:
+            continue
+        lines += [f"## {title}", "", f"{len(items)} {what}" + (f"; the first {max_listed} below, report.json lists them all." if len(items) > max_listed else ":"), ""]
+        lines += [f"- `{_md_escape(item[where])}`: {_md_escape(item['reason'])}" for item in items[:max_listed]]
+        lines.append("")
+    return lines
+
+
 def render_markdown(report: dict, max_clusters: int = 30, max_members: int = 10, max_documents: int = 100) -> str:
     """``report.md``: the summary, the parameters, the ``max_clusters`` largest
     clusters (at most ``max_members`` copies of each) and the ``max_documents``
@@ -315,7 +348,8 @@ def render_markdown(report: dict, max_clusters: int = 30, max_members: int = 10,
         f"{s['documents']} documents, {s['blocks']} blocks ({s['short_blocks']} too short to compare). "
         f"{s['clusters']} clusters ({s['clusters_by_kind']['exact']} exact, {s['clusters_by_kind']['near']} near; "
         f"{s['clusters_by_scope']['within']} within one document, {s['clusters_by_scope']['across']} across documents). "
-        f"{s['removed_blocks']} blocks removed ({s['duplicate_ratio']:.1%} of blocks), "
+        f"{s['removed_blocks']} blocks removed ({s['duplicate_ratio']:.1%} of blocks; "
+        f"{s['removed_by_scope']['within']} repeated their own document, {s['removed_by_scope']['across']} another one), "
         f"{s['removed_chars']} of {s['input_chars']} characters ({s['removed_char_ratio']:.1%}).",
         "",
         f"Parameters: unit `{p['unit']}`, {p['shingle']} {p['ngram']}-gram shingles, threshold {p['threshold']}, "
@@ -323,6 +357,7 @@ def render_markdown(report: dict, max_clusters: int = 30, max_members: int = 10,
         f"LSH {p['lsh']['bands']} bands × {p['lsh']['rows']} rows, min {p['min_chars']} chars, keep `{p['keep']}`.",
         "",
     ]
+    lines += _md_inputs_left_out(report)
     clusters = report["clusters"]
     if clusters:
         shown = heapq.nsmallest(max_clusters, clusters, key=lambda c: (-c["size"], c["id"]))

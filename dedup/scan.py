@@ -14,7 +14,7 @@ from .config import ScanConfig
 from .detect import Detection, detect, release_memory
 from .errors import InputError, UsageError
 from .model import Document
-from .readers import Loaded, Source, discover, read_ahead_bytes, read_source, shown
+from .readers import Loaded, Source, discover, inventory, read_ahead_bytes, read_source, shown
 from .progress import bar
 from .report import OutputTexts, build_report, dump_chunks, output_texts, render_markdown, report_steps
 from .outdir import OWN_FILES, check_out_dir
@@ -170,7 +170,8 @@ def _scan(
     out_path = Path(out) if out is not None else None
     if out_path is not None:
         check_out_dir(out_path, [Path(p) for p in inputs], dry_run=dry_run)
-    root, sources = discover(inputs)
+    found = inventory(inputs)
+    root, sources = found.root, found.sources
     clash = [src.rel for src in sources if src.rel in OWN_FILES]
     if out_path is not None and clash:
         raise UsageError(f"the input {clash[0]} would be written over by dedup's own file of that name in --out: rename or move it")
@@ -202,7 +203,9 @@ def _scan(
     def make_report() -> dict:
         t1 = time.perf_counter()
         with bar(report_steps(det), "report", "step", progress) as pbar:
-            report = build_report(det, config, outputs, out_paths, inputs=[os.fspath(p) for p in inputs], skipped=skipped, progress=pbar.update)
+            report = build_report(
+                det, config, outputs, out_paths, inputs=[os.fspath(p) for p in inputs], skipped=skipped, unread=[u.as_dict() for u in found.unread], progress=pbar.update
+            )
         timings["plan"] = time.perf_counter() - t1
         return report
 

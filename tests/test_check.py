@@ -177,9 +177,10 @@ def test_dedup_toml_wins_over_pyproject_and_bad_keys_are_refused(runner, dirty, 
 
 
 def test_settings_change_detection_too(runner, dirty, tmp_path):
-    # min-chars above every line: nothing is compared, so nothing is a duplicate.
+    # min-chars above every line: nothing is compared, and a gate never passes on nothing.
     (tmp_path / "dedup.toml").write_text("min-chars = 500\n", encoding="utf-8")
-    assert run(runner, "check", str(dirty), cwd=tmp_path).exit_code == 0
+    r = run(runner, "check", str(dirty), cwd=tmp_path)
+    assert r.exit_code == 2 and "no block to check" in r.stderr and "shorter than --min-chars 500" in r.stderr
 
 
 def test_check_writes_nothing(runner, dirty, tmp_path):
@@ -192,3 +193,34 @@ def test_help_shows_defaults_and_config_table_literally(runner):
     text = " ".join(runner.invoke(app, ["scan", "--help"], env={"COLUMNS": "200"}).output.split())
     assert "[default: 0.65]" in text and "[default: line]" in text
     assert "[tool.dedup]" in text
+
+
+def test_a_repeat_inside_one_file_is_within_even_when_its_cluster_touches_another(runner, tmp_path):
+    # The README's pre-commit example: --max-within-duplicates 0 must catch a file that
+    # repeats its own sentence, also when another file has that sentence too.
+    corpus = write_docs(tmp_path / "c", {"a.txt": f"{PARA}\n{OTHER}\n{PARA}\n", "b.txt": f"{PARA}\n"})
+    r = run(runner, "check", str(corpus), "--max-within-duplicates", "0", "--max-cross-duplicates", "5", "--format", "json", cwd=tmp_path)
+    assert r.exit_code == 1, r.output
+    data = json.loads(r.stdout)
+    assert data["counts"]["new_within_duplicates"] == 1 and data["counts"]["new_cross_duplicates"] == 1
+    assert {(d["path"].rsplit("/", 1)[-1], d["line"], d["scope"]) for d in data["duplicates"]} == {("a.txt", 3, "within"), ("b.txt", 1, "across")}
+    assert run(runner, "check", str(corpus), "--max-within-duplicates", "1", "--max-cross-duplicates", "1", cwd=tmp_path).exit_code == 0
+    # report.json says the same, per removed copy and in the summary.
+    out = tmp_path / "out"
+    assert run(runner, "scan", str(corpus), "--out", str(out), cwd=tmp_path).exit_code == 0
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    (cluster,) = report["clusters"]
+    assert cluster["scope"] == "across"  # the cluster itself spans two documents
+    assert [(m["document"], m["action"], m.get("scope")) for m in cluster["members"]] == [("a.txt", "kept", None), ("a.txt", "removed", "within"), ("b.txt", "removed", "across")]
+    assert report["summary"]["removed_by_scope"] == {"within": 1, "across": 1}
+    assert "1 repeated their own document, 1 another one" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_limits_are_validated_by_the_library(tmp_path):
+    from dedup.check import Limits
+    from dedup.errors import UsageError
+
+    with pytest.raises(UsageError, match="max-cross-duplicates"):
+        Limits(max_cross_duplicates=-1)
+    with pytest.raises(UsageError, match="at most 1"):
+        Limits(max_duplicate_ratio=5)
