@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
 from .config import ScanConfig
@@ -29,7 +30,45 @@ EXIT_CODES_HELP = (
     "130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )
 
+#: click's base of every usage error, found through typer's public BadParameter: typer
+#: 0.26 and later carry their own copy of click, earlier ones use click itself.
+_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+class _OneLineErrors(TyperGroup):
+    """Usage errors as one line on stderr, ``dedup: error: …``, exit 2, like every
+    other error (click prints a usage block of three lines)."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except _ClickException as exc:
+            if not standalone_mode:
+                raise
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `dedup` alone: the help
+                exc.show()
+                sys.exit(exc.exit_code)
+            ctx = getattr(exc, "ctx", None)
+            see = f"; see '{ctx.command_path} --help'" if ctx is not None else ""
+            message = " ".join(exc.format_message().split()).rstrip(".")
+            typer.echo(f"dedup: error: {message[:1].lower() + message[1:]}{see}", err=True)
+            sys.exit(exc.exit_code)
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+class _Command(TyperCommand):
+    """A command whose usage line reads ``[OPTIONS] INPUT...`` (typer writes a required
+    argument in braces)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -80,7 +119,7 @@ class Format(str, Enum):
 
 
 D = ScanConfig()  # built-in defaults, shown in --help
-Inputs = Annotated[list[Path], typer.Argument(help="Folders (searched for *.txt, *.md, *.jsonl) and files.", show_default=False)]
+Inputs = Annotated[list[Path], typer.Argument(metavar="INPUT...", help="Folders (searched for *.txt, *.md, *.jsonl) and files.", show_default=False)]
 UnitOpt = Annotated[Optional[Unit], typer.Option(help=f"Block unit: every non-blank line, or blank-line separated paragraphs. [default: {D.unit}]", show_default=False)]
 ThresholdOpt = Annotated[Optional[float], typer.Option(help=f"Jaccard similarity of shingle sets from which two blocks are near duplicates. [default: {D.threshold}]", show_default=False)]
 ShingleOpt = Annotated[Optional[Shingle], typer.Option(help=f"Shingles: character or word n-grams. [default: {D.shingle}]", show_default=False)]
@@ -190,7 +229,7 @@ def _progress(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
-@app.command(epilog=EXIT_CODES_HELP)
+@app.command(cls=_Command, epilog=EXIT_CODES_HELP)
 def scan(
     inputs: Inputs,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: deduplicated texts, report.json, report.md.")],
@@ -217,7 +256,7 @@ def scan(
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Find repeated blocks in INPUTS and write a deduplicated copy of every document
+    """Find repeated blocks in the inputs and write a deduplicated copy of every document
     plus report.json and report.md to --out."""
     from .scan import scan as run_scan
 
@@ -233,7 +272,7 @@ def scan(
     _run(body, debug)
 
 
-@app.command(epilog=EXIT_CODES_HELP)
+@app.command(cls=_Command, epilog=EXIT_CODES_HELP)
 def check(
     inputs: Inputs,
     max_duplicate_ratio: Annotated[Optional[float], typer.Option(help="Most new duplicate blocks allowed, as a share of all blocks (0.01 = 1 %).", show_default=False)] = None,
@@ -264,7 +303,7 @@ def check(
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Check INPUTS for duplicate blocks against limits, writing nothing but the
+    """Check the inputs for duplicate blocks against limits, writing nothing but the
     verdict: exit 0 when every limit holds, 1 when one is broken.  With no limit
     given, no new duplicate is allowed."""
     from .check import Limits, load_baseline

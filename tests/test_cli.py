@@ -648,3 +648,46 @@ def test_many_batches_in_flight_merge_in_document_order(big: Path, monkeypatch):
     assert split_up.clusters == whole.clusters
     assert split_up.removed == whole.removed
     assert split_up.stats == whole.stats
+
+
+# --------------------------------------------------------------------------- usage
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["scan"], "missing argument 'INPUT...'"),
+        (["scan", "corpus"], "missing option '--out'"),
+        (["scan", "corpus", "--out", "o", "--bogus"], "no such option: --bogus"),
+        (["scan", "corpus", "--out", "o", "--unit", "sentence"], "'sentence' is not one of 'line', 'paragraph'"),
+        (["check", "corpus", "--max-cross-duplicates", "many"], "'many' is not a valid int"),
+        (["frobnicate"], "no such command 'frobnicate'"),
+    ],
+)
+def test_usage_errors_are_one_line_with_exit_2(tmp_path: Path, args: list[str], needle: str):
+    (tmp_path / "cwd" / "corpus").mkdir()
+    for result in (runner.invoke(app, args), subprocess.run([sys.executable, "-m", "dedup", *args], capture_output=True, text=True)):
+        code = getattr(result, "exit_code", getattr(result, "returncode", None))
+        assert code == 2, result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith("dedup: error: ") and needle in result.stderr and "--help" in result.stderr
+        assert result.stdout == ""
+
+
+def test_help_shows_input_not_the_parameter_name():
+    for command in ("scan", "check"):
+        text = runner.invoke(app, [command, "--help"], prog_name="dedup", env={"COLUMNS": "200"}).output
+        assert text.splitlines()[0] == f"Usage: dedup {command} [OPTIONS] INPUT..."
+        assert "{" not in text.split("Options:")[0] and "<list" not in text and "inputs" not in text.lower().split("options:")[0].replace("the inputs", "")
+
+
+def test_report_md_lists_skipped_input(tmp_path: Path):
+    corpus = small_corpus(tmp_path / "corpus")
+    (corpus / "bad.txt").write_bytes(b"\xff\xfe\x00broken \x00 binary")
+    (corpus / "news.jsonl").write_text('{"id": "ok", "text": "bir kayıt"}\nnot json\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = run(corpus, "--out", out, "--on-error", "skip")
+    assert result.exit_code == 0, result.output
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Skipped input (copied unchanged)" in md
+    assert "`news.jsonl:2`" in md and "not valid JSON" in md
