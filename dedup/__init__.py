@@ -7,6 +7,9 @@ The Python API::
     result = scan(["corpus/"], "out/", ScanConfig(threshold=0.7))
     result.report["summary"]
 
+    verdict = check(["corpus/"], Limits(max_cross_duplicates=0))
+    verdict.passed
+
 ``detect`` works on documents in memory and writes nothing.
 """
 
@@ -16,5 +19,6 @@ from .config import ScanConfig  # noqa: E402
 from .detect import Cluster, Detection, Member, detect  # noqa: E402
 from .model import Block, Document  # noqa: E402
 from .scan import ScanResult, scan  # noqa: E402
+from .check import CheckResult, Limits, check  # noqa: E402
 
-__all__ = ["ScanConfig", "scan", "ScanResult", "detect", "Detection", "Cluster", "Member", "Document", "Block", "__version__"]
+__all__ = ["ScanConfig", "scan", "ScanResult", "check", "Limits", "CheckResult", "detect", "Detection", "Cluster", "Member", "Document", "Block", "__version__"]

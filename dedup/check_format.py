@@ -4,12 +4,13 @@ workflow commands (+ a Markdown step summary) and JUnit XML for CI systems."""
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from .check import CheckResult, Duplicate
 
-__all__ = ["render_text", "render_json", "render_github", "render_github_summary", "render_junit", "FORMATS"]
+__all__ = ["render", "render_text", "render_json", "render_github", "render_github_summary", "render_junit", "FORMATS"]
 
 FORMATS = ("text", "json", "github", "junit")
 MAX_LISTED = 50
@@ -136,3 +137,25 @@ def render_junit(r: CheckResult) -> str:
     suites.append(suite)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
+
+
+def render(r: CheckResult, fmt: str, quiet: bool = False) -> tuple[str, str | None]:
+    """What ``dedup check --format fmt`` prints on stdout, and a warning for stderr (or
+    None).  ``github`` also appends the Markdown summary to ``$GITHUB_STEP_SUMMARY``
+    when it is set; ``text`` prints nothing with ``quiet`` unless the check failed."""
+    if fmt == "json":
+        return render_json(r), None
+    if fmt == "junit":
+        return render_junit(r), None
+    if fmt == "github":
+        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_file:
+            try:
+                with open(summary_file, "a", encoding="utf-8") as fh:
+                    fh.write(render_github_summary(r))
+            except OSError as exc:  # the verdict still stands
+                return render_github(r), f"cannot write GITHUB_STEP_SUMMARY {summary_file}: {exc.strerror or exc}"
+        return render_github(r), None
+    if fmt != "text":
+        raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    return ("" if quiet and r.passed else render_text(r)), None

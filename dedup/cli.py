@@ -3,7 +3,7 @@ validated :class:`ScanConfig` and calls the library.  Nothing here decides a res
 
 from __future__ import annotations
 
-import os
+import inspect
 import signal
 import sys
 import traceback
@@ -16,9 +16,13 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
-from .config import ScanConfig
+from .check_format import FORMATS
+from .config import KEEP_POLICIES, ON_ERROR, ScanConfig
 from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, DedupError, Terminated, UsageError
-from .settings import CHECK_KEYS, SCAN_KEYS, load_settings, merge
+from .settings import SCAN_KEYS, load_settings, merge
+from .shingle import SHINGLE_KINDS
+from .signatures import ENGINES, SCHEMES
+from .split import UNITS
 
 EXIT_LIMIT = 1
 
@@ -77,70 +81,82 @@ app = typer.Typer(
 )
 
 
-class Unit(str, Enum):
-    line = "line"
-    paragraph = "paragraph"
+def _choices(name: str, values: tuple[str, ...]) -> type[Enum]:
+    """A Typer choice type made from the tuple of values the library defines, so the
+    command line can never offer a value the library does not know."""
+    return Enum(name, {v: v for v in values}, type=str)  # type: ignore[return-value]
 
 
-class Shingle(str, Enum):
-    char = "char"
-    word = "word"
-
-
-class Keep(str, Enum):
-    first = "first"
-    longest = "longest"
-    earliest = "earliest"
-
-
-class Scheme(str, Enum):
-    affine32 = "affine32"
-    affine64 = "affine64"
-    legacy = "legacy"
-
-
-class OnError(str, Enum):
-    fail = "fail"
-    skip = "skip"
-
-
-class Engine(str, Enum):
-    auto = "auto"
-    native = "native"
-    numpy = "numpy"
-    datasketch = "datasketch"
-
-
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-    github = "github"
-    junit = "junit"
-
+Unit = _choices("Unit", UNITS)
+Shingle = _choices("Shingle", SHINGLE_KINDS)
+Keep = _choices("Keep", KEEP_POLICIES)
+Scheme = _choices("Scheme", SCHEMES)
+OnError = _choices("OnError", ON_ERROR)
+Engine = _choices("Engine", ENGINES)
+Format = _choices("Format", FORMATS)
 
 D = ScanConfig()  # built-in defaults, shown in --help
+
+
+def _opt(*names: str, help: str) -> Any:
+    return typer.Option(*names, help=help, show_default=False)
+
+
 Inputs = Annotated[list[Path], typer.Argument(metavar="INPUT...", help="Folders (searched for *.txt, *.md, *.jsonl) and files.", show_default=False)]
-UnitOpt = Annotated[Optional[Unit], typer.Option(help=f"Block unit: every non-blank line, or blank-line separated paragraphs. [default: {D.unit}]", show_default=False)]
-ThresholdOpt = Annotated[Optional[float], typer.Option(help=f"Jaccard similarity of shingle sets from which two blocks are near duplicates. [default: {D.threshold}]", show_default=False)]
-ShingleOpt = Annotated[Optional[Shingle], typer.Option(help=f"Shingles: character or word n-grams. [default: {D.shingle}]", show_default=False)]
-NgramOpt = Annotated[Optional[int], typer.Option(help=f"Shingle size in characters or words. [default: {D.ngram}]", show_default=False)]
-MinCharsOpt = Annotated[Optional[int], typer.Option(help=f"Blocks shorter than this (normalized; CJK counts double) are kept and never compared. [default: {D.min_chars}]", show_default=False)]
-KeepOpt = Annotated[Optional[Keep], typer.Option(help=f"Copy to keep: first seen, longest, or earliest dated (date field or 'date YYYY-MM-DD' header). [default: {D.keep}]", show_default=False)]
-NumPermOpt = Annotated[Optional[int], typer.Option(help=f"MinHash permutations. [default: {D.num_perm}]", show_default=False)]
-BandsOpt = Annotated[Optional[int], typer.Option(help="LSH bands (with --rows). [default: chosen for 99% recall at the threshold]", show_default=False)]
-RowsOpt = Annotated[Optional[int], typer.Option(help="LSH rows per band (with --bands).", show_default=False)]
-SeedOpt = Annotated[Optional[int], typer.Option(help=f"MinHash seed. [default: {D.seed}]", show_default=False)]
-SchemeOpt = Annotated[Optional[Scheme], typer.Option(help=f"datasketch permutation scheme. [default: {D.scheme}]", show_default=False)]
-TextFieldOpt = Annotated[Optional[str], typer.Option(help=f"JSONL field holding the text. [default: {D.text_field}]", show_default=False)]
-IdFieldOpt = Annotated[Optional[str], typer.Option(help=f"JSONL field holding the document id. [default: {D.id_field}]", show_default=False)]
-DateFieldOpt = Annotated[Optional[str], typer.Option(help=f"JSONL field holding the date (for --keep earliest). [default: {D.date_field}]", show_default=False)]
-EncodingOpt = Annotated[Optional[str], typer.Option(help="Encoding of input files without a BOM, e.g. cp1254 or iso-8859-9 (UTF-8 and UTF-16 with a BOM are recognized). [default: utf-8]", show_default=False)]
-OnErrorOpt = Annotated[Optional[OnError], typer.Option(help="On a bad file or record: fail before writing anything, or skip it (copied to the output unchanged and listed in the report). [default: fail]", show_default=False)]
-EngineOpt = Annotated[Optional[Engine], typer.Option(help="MinHash computation, always datasketch's permutations and pre-mix with the same signatures, bit for bit: native, a compiled loop over many blocks at once (built at install when a C compiler is there); numpy, the same batched in numpy (about 13x slower than native); datasketch, its update_batch per block (about 6x slower than numpy); auto, native when built, else numpy. auto and native also screen LSH candidate pairs in compiled code; numpy and datasketch run none. The legacy scheme always uses datasketch for MinHash. [default: auto]", show_default=False)]
-JobsOpt = Annotated[Optional[int], typer.Option("--jobs", "-j", help="Worker processes; never changes the result. [default: 1]", show_default=False)]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Configuration file (default: the nearest dedup.toml or pyproject.toml with [tool.dedup]).", show_default=False)]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars and no summary.")]
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")]
+
+#: The options of both ``scan`` and ``check``, declared once: each command gets them
+#: through :func:`_with_shared_options`, in this order, after its own options.
+SHARED_OPTIONS: dict[str, Any] = {
+    "unit": Annotated[Optional[Unit], _opt(help=f"Block unit: every non-blank line, or blank-line separated paragraphs. [default: {D.unit}]")],
+    "threshold": Annotated[Optional[float], _opt(help=f"Jaccard similarity of shingle sets from which two blocks are near duplicates. [default: {D.threshold}]")],
+    "shingle": Annotated[Optional[Shingle], _opt(help=f"Shingles: character or word n-grams. [default: {D.shingle}]")],
+    "ngram": Annotated[Optional[int], _opt(help=f"Shingle size in characters or words. [default: {D.ngram}]")],
+    "min_chars": Annotated[Optional[int], _opt(help=f"Blocks shorter than this (normalized; CJK counts double) are kept and never compared. [default: {D.min_chars}]")],
+    "keep": Annotated[Optional[Keep], _opt(help=f"Copy to keep: first seen, longest, or earliest dated (date field or 'date YYYY-MM-DD' header). [default: {D.keep}]")],
+    "num_perm": Annotated[Optional[int], _opt(help=f"MinHash permutations. [default: {D.num_perm}]")],
+    "bands": Annotated[Optional[int], _opt(help="LSH bands (with --rows). [default: chosen for 99% recall at the threshold]")],
+    "rows": Annotated[Optional[int], _opt(help="LSH rows per band (with --bands).")],
+    "seed": Annotated[Optional[int], _opt(help=f"MinHash seed. [default: {D.seed}]")],
+    "scheme": Annotated[Optional[Scheme], _opt(help=f"datasketch permutation scheme. [default: {D.scheme}]")],
+    "text_field": Annotated[Optional[str], _opt(help=f"JSONL field holding the text. [default: {D.text_field}]")],
+    "id_field": Annotated[Optional[str], _opt(help=f"JSONL field holding the document id. [default: {D.id_field}]")],
+    "date_field": Annotated[Optional[str], _opt(help=f"JSONL field holding the date (for --keep earliest). [default: {D.date_field}]")],
+    "encoding": Annotated[
+        Optional[str], _opt(help="Encoding of input files without a BOM, e.g. cp1254 or iso-8859-9 (UTF-8 and UTF-16 with a BOM are recognized). [default: utf-8]")
+    ],
+    "on_error": Annotated[
+        Optional[OnError],
+        _opt(help=f"On a bad file or record: fail before writing anything, or skip it (copied to the output unchanged and listed in the report). [default: {D.on_error}]"),
+    ],
+    "minhash_engine": Annotated[
+        Optional[Engine],
+        _opt(
+            help="How MinHash is computed; every engine gives the same signatures, bit for bit: native, a compiled loop over many blocks at once "
+            "(built at install when a C compiler is there); numpy, the same batched in numpy (slower); datasketch, its update_batch per block "
+            "(slowest); auto, native when built, else numpy. auto and native also screen LSH candidate pairs in compiled code; numpy and "
+            f"datasketch run none. The legacy scheme always uses datasketch for MinHash. [default: {D.minhash_engine}]"
+        ),
+    ],
+    "jobs": Annotated[Optional[int], _opt("--jobs", "-j", help=f"Worker processes; never changes the result. [default: {D.jobs}]")],
+    "config": Annotated[Optional[Path], _opt("--config", help="Configuration file (default: the nearest dedup.toml or pyproject.toml with [tool.dedup]).")],
+    "quiet": Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars and no summary.")],
+    "debug": Annotated[bool, typer.Option("--debug", help="Show the traceback of an internal error.")],
+}
+_FLAGS = ("quiet", "debug")  # False by default; every other shared option None (not given)
+
+
+def _with_shared_options(func: Callable[..., None]) -> Callable[..., None]:
+    """Give a command (``def cmd(own options..., **shared)``) the shared options, as
+    if each were written in its signature: Typer reads ``__signature__``."""
+    signature = inspect.signature(func, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    shared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=False if name in _FLAGS else None, annotation=annotation)
+        for name, annotation in SHARED_OPTIONS.items()
+    ]
+    func.__signature__ = signature.replace(parameters=[*own, *shared])  # type: ignore[attr-defined]
+    func.__annotations__ = {**func.__annotations__, **SHARED_OPTIONS}
+    return func
 
 
 def _version(value: bool) -> None:
@@ -161,7 +177,8 @@ def _enum_values(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _config(cli_values: dict[str, Any], settings: dict[str, Any]) -> ScanConfig:
-    merged = merge(_enum_values(cli_values), settings)
+    """The scan options: the command line's (those given) over the file's."""
+    merged = merge(_enum_values({k: v for k, v in cli_values.items() if k in SCAN_KEYS}), settings)
     return ScanConfig(**{k: v for k, v in merged.items() if k in SCAN_KEYS})
 
 
@@ -230,78 +247,38 @@ def _progress(quiet: bool) -> bool:
 
 
 @app.command(cls=_Command, epilog=EXIT_CODES_HELP)
+@_with_shared_options
 def scan(
     inputs: Inputs,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: deduplicated texts, report.json, report.md.")],
-    unit: UnitOpt = None,
-    threshold: ThresholdOpt = None,
-    shingle: ShingleOpt = None,
-    ngram: NgramOpt = None,
-    min_chars: MinCharsOpt = None,
-    keep: KeepOpt = None,
-    num_perm: NumPermOpt = None,
-    bands: BandsOpt = None,
-    rows: RowsOpt = None,
-    seed: SeedOpt = None,
-    scheme: SchemeOpt = None,
-    text_field: TextFieldOpt = None,
-    id_field: IdFieldOpt = None,
-    date_field: DateFieldOpt = None,
-    encoding: EncodingOpt = None,
-    on_error: OnErrorOpt = None,
-    minhash_engine: EngineOpt = None,
-    jobs: JobsOpt = None,
-    config: ConfigOpt = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write only report.json and report.md.")] = False,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: deduplicated texts, report.json, report.md, dedup-manifest.json.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write only report.json, report.md and the manifest.")] = False,
+    **shared: Any,
 ) -> None:
     """Find repeated blocks in the inputs and write a deduplicated copy of every document
     plus report.json and report.md to --out."""
     from .scan import scan as run_scan
 
-    cli_values = {k: v for k, v in locals().items() if k in SCAN_KEYS}
-
     def body() -> None:
-        settings, _ = load_settings(config)
-        cfg = _config(cli_values, settings)
-        result = run_scan(inputs, out, cfg, dry_run=dry_run, progress=_progress(quiet))
-        if not quiet:
+        settings, _ = load_settings(shared["config"])
+        cfg = _config(shared, settings)
+        result = run_scan(inputs, out, cfg, dry_run=dry_run, progress=_progress(shared["quiet"]))
+        if not shared["quiet"]:
             typer.echo(_summary(result, dry_run))
 
-    _run(body, debug)
+    _run(body, shared["debug"])
 
 
 @app.command(cls=_Command, epilog=EXIT_CODES_HELP)
+@_with_shared_options
 def check(
     inputs: Inputs,
-    max_duplicate_ratio: Annotated[Optional[float], typer.Option(help="Most new duplicate blocks allowed, as a share of all blocks (0.01 = 1 %).", show_default=False)] = None,
-    max_cross_duplicates: Annotated[Optional[int], typer.Option(help="Most new duplicate blocks allowed whose copies are in other documents.", show_default=False)] = None,
-    max_within_duplicates: Annotated[Optional[int], typer.Option(help="Most new duplicate blocks allowed whose copies are in the same document.", show_default=False)] = None,
-    baseline: Annotated[Optional[Path], typer.Option(help="Baseline of known duplicates: only new ones count.", show_default=False)] = None,
-    write_baseline: Annotated[Optional[Path], typer.Option(help="Record today's duplicates in this baseline file and exit 0.", show_default=False)] = None,
-    format: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output: text for people, json, github (workflow annotations), junit (XML). [default: text]", show_default=False)] = None,
-    unit: UnitOpt = None,
-    threshold: ThresholdOpt = None,
-    shingle: ShingleOpt = None,
-    ngram: NgramOpt = None,
-    min_chars: MinCharsOpt = None,
-    keep: KeepOpt = None,
-    num_perm: NumPermOpt = None,
-    bands: BandsOpt = None,
-    rows: RowsOpt = None,
-    seed: SeedOpt = None,
-    scheme: SchemeOpt = None,
-    text_field: TextFieldOpt = None,
-    id_field: IdFieldOpt = None,
-    date_field: DateFieldOpt = None,
-    encoding: EncodingOpt = None,
-    on_error: OnErrorOpt = None,
-    minhash_engine: EngineOpt = None,
-    jobs: JobsOpt = None,
-    config: ConfigOpt = None,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    max_duplicate_ratio: Annotated[Optional[float], _opt(help="Most new duplicate blocks allowed, as a share of all blocks (0.01 = 1 %).")] = None,
+    max_cross_duplicates: Annotated[Optional[int], _opt(help="Most new duplicate blocks allowed whose kept copy is in another document.")] = None,
+    max_within_duplicates: Annotated[Optional[int], _opt(help="Most new duplicate blocks allowed whose kept copy is in the same document.")] = None,
+    baseline: Annotated[Optional[Path], _opt(help="Baseline of known duplicates: only new ones count.")] = None,
+    write_baseline: Annotated[Optional[Path], _opt(help="Record today's duplicates in this baseline file and exit 0.")] = None,
+    format: Annotated[Optional[Format], _opt("--format", "-f", help="Output: text for people, json, github (workflow annotations), junit (XML). [default: text]")] = None,
+    **shared: Any,
 ) -> None:
     """Check the inputs for duplicate blocks against limits, writing nothing but the
     verdict: exit 0 when every limit holds, 1 when one is broken.  With no limit
@@ -309,20 +286,21 @@ def check(
     from .check import Limits, load_baseline
     from .check import check as run_check
     from .check import write_baseline as save_baseline
-    from .check_format import render_github, render_github_summary, render_json, render_junit, render_text
+    from .check_format import render
 
-    cli_values = {k: v for k, v in locals().items() if k in SCAN_KEYS or k in CHECK_KEYS}
+    quiet = shared["quiet"]
+    own = {"max_duplicate_ratio": max_duplicate_ratio, "max_cross_duplicates": max_cross_duplicates, "max_within_duplicates": max_within_duplicates, "format": format}
 
     def body() -> int:
-        settings, source = load_settings(config)
-        merged = merge(_enum_values(cli_values), settings)
-        cfg = ScanConfig(**{k: v for k, v in merged.items() if k in SCAN_KEYS})
+        settings, source = load_settings(shared["config"])
+        cfg = _config(shared, settings)
+        merged = merge(_enum_values(own), settings)
         fmt = merged.get("format", "text")
-        if fmt not in Format.__members__:
-            raise UsageError(f"format must be one of {', '.join(Format.__members__)}, not {fmt!r}")
+        if fmt not in FORMATS:
+            raise UsageError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         limits = Limits(merged.get("max_duplicate_ratio"), merged.get("max_cross_duplicates"), merged.get("max_within_duplicates"))
-        base_path = merged.get("baseline")
-        if base_path is not None and baseline is None and source is not None:
+        base_path: Path | str | None = baseline if baseline is not None else settings.get("baseline")
+        if baseline is None and base_path is not None and source is not None:
             base_path = source.parent / base_path  # a path in a config file is relative to that file
         base = load_baseline(Path(base_path)) if base_path is not None and write_baseline is None else None
         verdict = run_check(inputs, limits, cfg, baseline=base, progress=_progress(quiet) and fmt == "text")
@@ -331,21 +309,11 @@ def check(
             if not quiet:
                 typer.echo(f"dedup: wrote {len(verdict.duplicates)} known duplicates to {write_baseline}", err=True)
             return 0
-        if fmt == "json":
-            typer.echo(render_json(verdict))
-        elif fmt == "junit":
-            typer.echo(render_junit(verdict))
-        elif fmt == "github":
-            typer.echo(render_github(verdict))
-            summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-            if summary_file:
-                try:
-                    with open(summary_file, "a", encoding="utf-8") as fh:
-                        fh.write(render_github_summary(verdict))
-                except OSError as exc:  # the verdict still stands
-                    typer.echo(f"dedup: warning: cannot write GITHUB_STEP_SUMMARY {summary_file}: {exc.strerror or exc}", err=True)
-        elif not quiet or not verdict.passed:
-            typer.echo(render_text(verdict))
+        text, warning = render(verdict, fmt, quiet)
+        if text:
+            typer.echo(text)
+        if warning:
+            typer.echo(f"dedup: warning: {warning}", err=True)
         return 0 if verdict.passed else EXIT_LIMIT
 
-    _run(body, debug)
+    _run(body, shared["debug"])

@@ -224,3 +224,14 @@ def test_limits_are_validated_by_the_library(tmp_path):
         Limits(max_cross_duplicates=-1)
     with pytest.raises(UsageError, match="at most 1"):
         Limits(max_duplicate_ratio=5)
+
+
+def test_the_python_api_checks_like_the_command(tmp_path, dirty):
+    from dedup import Limits, check
+
+    verdict = check([dirty], Limits(max_cross_duplicates=1, max_within_duplicates=1))
+    assert verdict.passed and len(verdict.new) == 2
+    verdict = check([dirty], Limits(max_cross_duplicates=0, max_within_duplicates=1))
+    assert not verdict.passed and "across documents exceed --max-cross-duplicates 0" in verdict.violations[0]
+    baseline = [{"document": d.document, "fingerprint": d.fingerprint} for d in verdict.duplicates]
+    assert check([dirty], baseline=baseline).passed  # every duplicate known: none new
