@@ -269,8 +269,7 @@ def _open_ahead(src: Source) -> int | None:
     file into its page cache; None where it cannot be opened (not a regular file, an
     error: the read reports it).  Reading many small files one after the other waits
     for the disk once per file; asked ahead, the disk works on the next files while
-    the current one is parsed (cold 100 MB corpus of 24,510 files beside two busy
-    processes: 5.7 s -> 2.2 s, git c14a959)."""
+    the current one is parsed (docs/design-notes.md has the measurement)."""
     try:
         if _not_regular(src):
             return None
@@ -311,10 +310,8 @@ def _read_fd(fd: int) -> bytes:
 def read_ahead_bytes(sources: Sequence[Source], ahead: int = PREFETCH_AHEAD) -> Iterator[tuple[Source, bytes | OSError]]:
     """Yield each of ``sources`` in order with its bytes (or the ``OSError`` reading it
     gave), having opened the next ``ahead`` files and asked the kernel to read them.
-    Each file is opened once and read with one call (the 300 MB corpus's 73,455
-    files, cached, in one process, three alternating runs: 1.42-1.84 s when the hint
-    and the read each opened the file, the read with ``Path.read_bytes``; 0.61-0.87 s
-    so)."""
+    Each file is opened once and read with one call: opening it once for the hint and
+    again for the read cost more than the read itself on small cached files."""
     window: deque[tuple[Source, int | None]] = deque()
     pending = iter(sources)
     try:

@@ -16,7 +16,8 @@ from .errors import InputError, UsageError
 from .model import Document
 from .readers import Loaded, Source, discover, inventory, read_ahead_bytes, read_source, shown
 from .progress import bar
-from .report import OutputTexts, build_report, dump_chunks, output_texts, render_markdown, report_steps
+from .plan import OutputTexts, output_texts
+from .report import build_report, dump_chunks, render_markdown, report_steps
 from .outdir import OWN_FILES, check_out_dir
 from .writers import TreeWriter, output_files, written
 
@@ -128,9 +129,8 @@ def gc_paused() -> Iterator[None]:
 
     A scan makes millions of small objects that live until it ends (documents, block
     rows, report entries) and holds no reference cycles: the collector finds nothing,
-    but each of its full passes walks every object made so far.  100 MB corpus,
-    ``--jobs 2``, alternating runs: 9.99 and 10.65 s with it, 8.90 and 8.63 s without,
-    the same peak RSS (404 MB).  Memory held in cycles is still freed by reference
+    but each of its full passes walks every object made so far, a tenth of a scan's
+    time for nothing (docs/design-notes.md).  Memory held in cycles is still freed by reference
     counting where there is no cycle, and by the collector once it is back on."""
     was = gc.isenabled()
     gc.disable()

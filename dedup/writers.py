@@ -26,7 +26,7 @@ from .model import Document
 from .outdir import MANIFEST, Manifest, existing_output, manifest_bytes, remove_listed
 from .pool import WORKER_DIED, worker_context, worker_init
 from .readers import Loaded
-from .report import OutputTexts
+from .plan import OutputTexts
 
 __all__ = ["output_files", "written", "TreeWriter"]
 

@@ -21,7 +21,8 @@ from conftest import assert_cut_from, max_break_run
 
 from dedup import Document, ScanConfig, detect, scan
 from dedup.normalize import normalize, weighted_length
-from dedup.report import build_report, output_texts
+from dedup.plan import output_texts
+from dedup.report import build_report
 from dedup.shingle import jaccard, shingle_sets
 from dedup.split import split
 
