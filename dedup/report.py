@@ -104,30 +104,11 @@ def report_steps(det: Detection) -> int:
     return len(det.documents) + len(det.clusters)
 
 
-def build_report(
-    det: Detection,
-    config: ScanConfig,
-    outputs: Sequence[str],
-    out_paths: list[str | None],
-    inputs: list[str] | None = None,
-    skipped: list[dict] | None = None,
-    progress: Callable[[int], None] | None = None,
-    unread: list[dict] | None = None,
-) -> dict:
-    """The report of a scan.  ``skipped`` lists what ``--on-error skip`` passed through
-    unchanged (``where``, ``reason``, ``chars``): it is counted apart from documents.
-    ``unread`` lists the files under the input folders that were not read (``path``,
-    ``reason``).
-    ``progress(k)`` is told that ``k`` more of :func:`report_steps` are done."""
-    skipped = skipped or []
-    unread = unread or []
-    advance = progress or (lambda k: None)
-    docs = det.documents
-    facts = _member_facts(det, outputs, advance)
-    doc_rows = []
-    total_in = total_out = total_blocks = total_removed = 0
+def _document_rows(det: Detection, outputs: Sequence[str], out_paths: list[str | None]) -> list[dict]:
+    """report.json's ``documents``: one row per document, in reading order."""
     length = outputs.length if isinstance(outputs, OutputTexts) else (lambda i: len(outputs[i]))
-    for i, (doc, blocks, removed, out_path) in enumerate(zip(docs, det.blocks, det.removed, out_paths)):
+    rows = []
+    for i, (doc, blocks, removed, out_path) in enumerate(zip(det.documents, det.blocks, det.removed, out_paths)):
         out_len = length(i)
         row = {
             "id": doc.id,
@@ -143,60 +124,60 @@ def build_report(
         }
         if doc.line is None:
             del row["line"]
-        doc_rows.append(row)
-        total_in += doc.length
-        total_out += out_len
-        total_blocks += len(blocks)
-        total_removed += len(removed)
-    clusters = []
-    duplicate_blocks = 0
-    removed_by_scope = {"within": 0, "across": 0}
-    for k, c in enumerate(det.clusters, start=1):
-        if k % PROGRESS_STEP == 0:
-            advance(PROGRESS_STEP)
-        duplicate_blocks += len(c.members)
-        members = []
-        for m in c.members:
-            line, start, end, preview = facts[m.doc, m.block]
-            member = {
-                "document": docs[m.doc].id,
-                "block": m.block,
-                "line": line,
-                "span": [start, end],
-                "chars": end - start,
-                "similarity": round(m.similarity, 4),
-                "match": m.match,
-                "action": "kept" if m.match == "canonical" else "removed",
-                "preview": preview,
-            }
-            if m.match != "canonical":
-                scope = member["scope"] = removal_scope(c, m)
-                removed_by_scope[scope] += 1
-            members.append(member)
-        clusters.append(
-            {
-                "id": c.id,
-                "kind": c.kind,
-                "scope": c.scope,
-                "size": len(c.members),
-                "documents": len({m.doc for m in c.members}),
-                "canonical": {"document": members[0]["document"], "block": members[0]["block"], "line": members[0]["line"]},
-                "members": members,
-            }
-        )
-    if len(det.clusters) % PROGRESS_STEP:
-        advance(len(det.clusters) % PROGRESS_STEP)
-    summary = {
-        "documents": len(docs),
+        rows.append(row)
+    return rows
+
+
+def _cluster_row(det: Detection, c, facts: dict[tuple[int, int], tuple[int, int, int, str]]) -> dict:
+    """One cluster of report.json's ``clusters``: its kept copy first, each removed
+    copy with its scope (where its kept copy is)."""
+    members = []
+    for m in c.members:
+        line, start, end, preview = facts[m.doc, m.block]
+        member = {
+            "document": det.documents[m.doc].id,
+            "block": m.block,
+            "line": line,
+            "span": [start, end],
+            "chars": end - start,
+            "similarity": round(m.similarity, 4),
+            "match": m.match,
+            "action": "kept" if m.match == "canonical" else "removed",
+            "preview": preview,
+        }
+        if m.match != "canonical":
+            member["scope"] = removal_scope(c, m)
+        members.append(member)
+    return {
+        "id": c.id,
+        "kind": c.kind,
+        "scope": c.scope,
+        "size": len(c.members),
+        "documents": len({m.doc for m in c.members}),
+        "canonical": {"document": members[0]["document"], "block": members[0]["block"], "line": members[0]["line"]},
+        "members": members,
+    }
+
+
+def _summary(det: Detection, doc_rows: list[dict], clusters: list[dict], skipped: list[dict], unread: list[dict]) -> dict:
+    """report.json's ``summary``: counts that add up (``input_chars`` = ``output_chars``
+    + ``removed_chars``), the parameters' effect, and the detection's statistics."""
+    total_in = sum(r["input_chars"] for r in doc_rows)
+    total_out = sum(r["output_chars"] for r in doc_rows)
+    total_blocks = sum(r["blocks"] for r in doc_rows)
+    total_removed = sum(r["removed_blocks"] for r in doc_rows)
+    removed_scopes = [m["scope"] for c in clusters for m in c["members"] if m["action"] == "removed"]
+    return {
+        "documents": len(doc_rows),
         "blocks": total_blocks,
         "short_blocks": det.short_blocks,
         "compared_blocks": total_blocks - det.short_blocks,
-        "duplicate_blocks": duplicate_blocks,
+        "duplicate_blocks": sum(c["size"] for c in clusters),
         "removed_blocks": total_removed,
-        "clusters": len(det.clusters),
-        "clusters_by_kind": {k: sum(1 for c in det.clusters if c.kind == k) for k in ("exact", "near")},
-        "clusters_by_scope": {s: sum(1 for c in det.clusters if c.scope == s) for s in ("within", "across")},
-        "removed_by_scope": removed_by_scope,
+        "clusters": len(clusters),
+        "clusters_by_kind": {k: sum(1 for c in clusters if c["kind"] == k) for k in ("exact", "near")},
+        "clusters_by_scope": {s: sum(1 for c in clusters if c["scope"] == s) for s in ("within", "across")},
+        "removed_by_scope": {s: removed_scopes.count(s) for s in ("within", "across")},
         "input_chars": total_in,
         "removed_chars": total_in - total_out,
         "output_chars": total_out,
@@ -205,13 +186,42 @@ def build_report(
         "unread_files": len(unread),
         "duplicate_ratio": round(total_removed / total_blocks, 6) if total_blocks else 0.0,
         "removed_char_ratio": round((total_in - total_out) / total_in, 6) if total_in else 0.0,
-        **{k: v for k, v in det.stats.items()},
+        **det.stats,
     }
+
+
+def build_report(
+    det: Detection,
+    config: ScanConfig,
+    outputs: Sequence[str],
+    out_paths: list[str | None],
+    inputs: list[str] | None = None,
+    skipped: list[dict] | None = None,
+    progress: Callable[[int], None] | None = None,
+    unread: list[dict] | None = None,
+) -> dict:
+    """The report of a scan.  ``skipped`` lists what ``--on-error skip`` passed through
+    unchanged (``where``, ``reason``, ``chars``): it is counted apart from documents.
+    ``unread`` lists the files under the input folders that were not read (``path``,
+    ``reason``).  ``progress(k)`` is told that ``k`` more of :func:`report_steps` are
+    done."""
+    skipped = skipped or []
+    unread = unread or []
+    advance = progress or (lambda k: None)
+    facts = _member_facts(det, outputs, advance)
+    doc_rows = _document_rows(det, outputs, out_paths)
+    clusters = []
+    for k, c in enumerate(det.clusters, start=1):
+        if k % PROGRESS_STEP == 0:
+            advance(PROGRESS_STEP)
+        clusters.append(_cluster_row(det, c, facts))
+    if len(det.clusters) % PROGRESS_STEP:
+        advance(len(det.clusters) % PROGRESS_STEP)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": "dedup",
         "parameters": parameters(config, inputs),
-        "summary": summary,
+        "summary": _summary(det, doc_rows, clusters, skipped, unread),
         "documents": doc_rows,
         "skipped": skipped,
         "unread": unread,
