@@ -50,9 +50,9 @@ import re
 import sys
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 TEXT_PACKAGE = "gflanguages"
 SPECIMEN_FIELDS = ("specimen_36", "specimen_32", "specimen_21", "specimen_16")

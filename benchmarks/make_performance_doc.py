@@ -236,7 +236,17 @@ def render(results_text: str) -> str:
             ]
         )
     out += _table(
-        ["corpus", "documents", "blocks", "dedup `--jobs 1`", "dedup `--jobs 2`", "peak memory, `--jobs 2` (main + each worker)", "floor, 2 processes", "throughput ÷ floor's", "seconds per MB"],
+        [
+            "corpus",
+            "documents",
+            "blocks",
+            "dedup `--jobs 1`",
+            "dedup `--jobs 2`",
+            "peak memory, `--jobs 2` (main + each worker)",
+            "floor, 2 processes",
+            "throughput ÷ floor's",
+            "seconds per MB",
+        ],
         rows,
         "lrrrrrrrr",
     )

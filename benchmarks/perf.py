@@ -352,9 +352,8 @@ def child_floor(args: dict) -> dict:
 
 
 def child_naive(args: dict) -> dict:
-    from datasketch import MinHash, MinHashLSH
-
     import numpy as np
+    from datasketch import MinHash, MinHashLSH
 
     from dedup.normalize import normalize, weighted_length
 
@@ -383,7 +382,7 @@ def child_naive(args: dict) -> dict:
     for i, m in enumerate(sketches):
         lsh.insert(i, m)
     candidates = 0
-    for i, m in enumerate(sketches):
+    for m in sketches:
         candidates += len(lsh.query(m)) - 1
     t2 = time.perf_counter()
     n = len(sketches)
@@ -636,7 +635,8 @@ def machine_info() -> dict:
     engine = resolve_engine("auto", "affine32")
     vers["dedup_tree"] = f"git {head or '?'}{' + uncommitted changes' if dirty else ''}, dedup/*.py+*.c sha256 {h.hexdigest()[:12]}, MinHash engine {engine}"
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"load_avg_at_start": [round(x, 2) for x in os.getloadavg()], "nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem, 1), "python": platform.python_version(),
+    return {"load_avg_at_start": [round(x, 2) for x in os.getloadavg()], "nproc": os.cpu_count(), "cpu": cpu, "memory_gib": round(mem, 1),
+            "python": platform.python_version(),
             "platform": platform.platform(), **vers}
 
 
@@ -662,8 +662,8 @@ def profile_dedup(corpus: Path, top: int = 25) -> str:
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT))
     text = p.stdout if p.returncode == 0 else p.stderr
     lines = text.splitlines()
-    start = next((i for i, l in enumerate(lines) if "ncalls" in l), 0)
-    head = [l for l in lines[:start] if "function calls" in l]
+    start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+    head = [line for line in lines[:start] if "function calls" in line]
     return "\n".join(head + lines[start:start + top + 1])
 
 
@@ -883,7 +883,8 @@ def render(results: dict) -> str:
               f"planted {t['exact_copies']} exact and {t['near_copies']} near copies)", ""]
         if R.get("every_doc"):
             big = (R.get("dedup_j2") or R.get("dedup_j1") or {}).get("largest_cluster")
-            L += [f"Every document ends with one long paragraph, {'the same in all' if R['every_doc'] == 'exact' else 'numbered with the document (a distinct text in each, near copies of one another)'}: "
+            which = "the same in all" if R["every_doc"] == "exact" else "numbered with the document (a distinct text in each, near copies of one another)"
+            L += [f"Every document ends with one long paragraph, {which}: "
                   f"dedup's largest cluster has {big} members.", ""]
         L.append(f"dedup measured: {R.get('dedup_tree', '?')}; corpus generator version {R.get('generator_version', '2 or older')}")
         L.append("")

@@ -174,7 +174,8 @@ def main() -> None:
     pairs = [(a, b, label) for a, b, label in bench.pairs]
     kinds = {(a, b): bench.kinds[(a, b, label)] if (a, b, label) in bench.kinds else bench.kinds[(a, b)] for a, b, label in pairs}
     n_true = sum(1 for _, _, label in pairs if label)
-    print(f"benchmark: {len(bench.documents)} documents, {len(texts)} blocks, {len(pairs)} labelled pairs ({n_true} duplicates), made in {time.perf_counter() - t0:.1f} s")
+    made = time.perf_counter() - t0
+    print(f"benchmark: {len(bench.documents)} documents, {len(texts)} blocks, {len(pairs)} labelled pairs ({n_true} duplicates), made in {made:.1f} s")
     print("kinds:", dict(Counter(kinds.values())))
 
     default = ScanConfig()

@@ -15,10 +15,10 @@ The Python API::
 
 __version__ = "0.1.0"
 
+from .check import CheckResult, Limits, check  # noqa: E402
 from .config import ScanConfig  # noqa: E402
 from .detect import Cluster, Detection, Member, detect  # noqa: E402
 from .model import Block, Document  # noqa: E402
 from .scan import ScanResult, scan  # noqa: E402
-from .check import CheckResult, Limits, check  # noqa: E402
 
 __all__ = ["ScanConfig", "scan", "ScanResult", "check", "Limits", "CheckResult", "detect", "Detection", "Cluster", "Member", "Document", "Block", "__version__"]

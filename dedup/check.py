@@ -57,6 +57,7 @@ class Limits:
             raise UsageError(f"--max-duplicate-ratio is a share of all blocks, at most 1 (0.01 = 1 %), not {self.max_duplicate_ratio}")
 
     def effective(self) -> Limits:
+        """These limits, or with none given at all: no new duplicate of either scope."""
         if self.max_duplicate_ratio is None and self.max_cross_duplicates is None and self.max_within_duplicates is None:
             return Limits(None, 0, 0)
         return self
@@ -64,6 +65,8 @@ class Limits:
 
 @dataclass(frozen=True)
 class Duplicate:
+    """A block ``scan`` would remove, where it is and where its kept copy is."""
+
     document: str
     path: str  # the file, relative to the working directory (for annotations)
     line: int  # line in that file (JSONL: the record's line)
@@ -80,11 +83,15 @@ class Duplicate:
     new: bool = True
 
     def as_dict(self) -> dict:
+        """The fields as a dict (the JSON format's ``duplicates[]`` entries)."""
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
 @dataclass
 class CheckResult:
+    """The verdict of a check: whether it passed, the limits broken, every duplicate
+    (new or known from the baseline) and the counts they were judged by."""
+
     passed: bool
     limits: Limits
     violations: list[str]
@@ -97,9 +104,11 @@ class CheckResult:
 
     @property
     def new(self) -> list[Duplicate]:
+        """The duplicates not in the baseline: the ones the limits count."""
         return [d for d in self.duplicates if d.new]
 
     def as_dict(self) -> dict:
+        """The JSON format of the verdict (``--format json``)."""
         return {
             "schema_version": CHECK_SCHEMA_VERSION,
             "passed": self.passed,
@@ -112,6 +121,7 @@ class CheckResult:
         }
 
     def counts(self) -> dict:
+        """The counts the limits are judged by, and the baseline's."""
         new = self.new
         return {
             "blocks": self.blocks,
@@ -173,6 +183,7 @@ def duplicates_of(result: ScanResult, root: Path) -> list[Duplicate]:
 
 
 def load_baseline(path: Path) -> list[dict]:
+    """The entries of a baseline file (``document``, ``fingerprint``), checked."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -197,6 +208,7 @@ def baseline_data(dups: list[Duplicate], parameters: dict) -> dict:
 
 
 def write_baseline(path: Path, dups: list[Duplicate], parameters: dict) -> None:
+    """Record ``dups`` as the known duplicates in a baseline file, atomically."""
     data = json.dumps(baseline_data(dups, parameters), ensure_ascii=False, indent=2) + "\n"
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
@@ -208,6 +220,8 @@ def write_baseline(path: Path, dups: list[Duplicate], parameters: dict) -> None:
 
 
 def evaluate(result: ScanResult, root: Path, limits: Limits, baseline: list[dict] | None = None) -> CheckResult:
+    """Judge a scan's duplicates against ``limits``; those in ``baseline`` are known,
+    not new, and baseline entries no longer found are stale."""
     dups = duplicates_of(result, root)
     stale: list[dict] = []
     if baseline is not None:

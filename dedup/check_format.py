@@ -26,6 +26,7 @@ def _describe(d: Duplicate) -> str:
 
 
 def render_text(r: CheckResult) -> str:
+    """For people: the verdict, the worst documents, and where each new copy is."""
     c = r.counts()
     lines = []
     if r.passed:
@@ -67,6 +68,7 @@ def render_text(r: CheckResult) -> str:
 
 
 def render_json(r: CheckResult) -> str:
+    """The verdict as JSON, with a stable schema."""
     return json.dumps(r.as_dict(), ensure_ascii=False, indent=2)
 
 
@@ -78,6 +80,7 @@ def _gh_escape(text: str, prop: bool = False) -> str:
 
 
 def render_github(r: CheckResult) -> str:
+    """GitHub workflow commands: an error annotation on each new copy's line."""
     lines = []
     for d in r.new:
         where = "in the same document" if d.scope == "within" else "across documents"
@@ -97,24 +100,28 @@ def _md(text: str) -> str:
 
 
 def render_github_summary(r: CheckResult) -> str:
+    """A Markdown summary for ``$GITHUB_STEP_SUMMARY``."""
     c = r.counts()
     lines = [f"## dedup check: {'✅ passed' if r.passed else '❌ failed'}", ""]
     lines += [f"- {v}" for v in r.violations]
     lines += [
-        f"- blocks: {c['blocks']}, new duplicates: {c['new_duplicates']} ({c['new_cross_duplicates']} across documents, {c['new_within_duplicates']} within), ratio {c['new_duplicate_ratio']:.4f}",
+        f"- blocks: {c['blocks']}, new duplicates: {c['new_duplicates']} "
+        f"({c['new_cross_duplicates']} across documents, {c['new_within_duplicates']} within), ratio {c['new_duplicate_ratio']:.4f}",
         f"- known (baseline): {c['baselined_duplicates']}, stale baseline entries: {c['stale_baseline_entries']}",
         "",
     ]
     if r.new:
         lines += ["| duplicate | kept copy | match | text |", "|---|---|---|---|"]
         for d in r.new[:MAX_LISTED]:
-            lines.append(f"| `{_md(_where(d.path, d.line))}` | `{_md(_where(d.canonical_path, d.canonical_line))}` | {d.kind} {d.similarity:.2f} | {_md(d.preview)} |")
+            kept = _md(_where(d.canonical_path, d.canonical_line))
+            lines.append(f"| `{_md(_where(d.path, d.line))}` | `{kept}` | {d.kind} {d.similarity:.2f} | {_md(d.preview)} |")
         if len(r.new) > MAX_LISTED:
             lines.append(f"\n… and {len(r.new) - MAX_LISTED} more.")
     return "\n".join(lines) + "\n"
 
 
 def render_junit(r: CheckResult) -> str:
+    """JUnit XML: one test case per document, failed when it holds new duplicates."""
     by_doc: dict[str, list[Duplicate]] = defaultdict(list)
     for d in r.new:
         by_doc[d.document].append(d)

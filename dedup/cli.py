@@ -108,11 +108,17 @@ Inputs = Annotated[list[Path], typer.Argument(metavar="INPUT...", help="Folders 
 #: through :func:`_with_shared_options`, in this order, after its own options.
 SHARED_OPTIONS: dict[str, Any] = {
     "unit": Annotated[Optional[Unit], _opt(help=f"Block unit: every non-blank line, or blank-line separated paragraphs. [default: {D.unit}]")],
-    "threshold": Annotated[Optional[float], _opt(help=f"Jaccard similarity of shingle sets from which two blocks are near duplicates. [default: {D.threshold}]")],
+    "threshold": Annotated[
+        Optional[float], _opt(help=f"Jaccard similarity of shingle sets from which two blocks are near duplicates. [default: {D.threshold}]")
+    ],
     "shingle": Annotated[Optional[Shingle], _opt(help=f"Shingles: character or word n-grams. [default: {D.shingle}]")],
     "ngram": Annotated[Optional[int], _opt(help=f"Shingle size in characters or words. [default: {D.ngram}]")],
-    "min_chars": Annotated[Optional[int], _opt(help=f"Blocks shorter than this (normalized; CJK counts double) are kept and never compared. [default: {D.min_chars}]")],
-    "keep": Annotated[Optional[Keep], _opt(help=f"Copy to keep: first seen, longest, or earliest dated (date field or 'date YYYY-MM-DD' header). [default: {D.keep}]")],
+    "min_chars": Annotated[
+        Optional[int], _opt(help=f"Blocks shorter than this (normalized; CJK counts double) are kept and never compared. [default: {D.min_chars}]")
+    ],
+    "keep": Annotated[
+        Optional[Keep], _opt(help=f"Copy to keep: first seen, longest, or earliest dated (date field or 'date YYYY-MM-DD' header). [default: {D.keep}]")
+    ],
     "num_perm": Annotated[Optional[int], _opt(help=f"MinHash permutations. [default: {D.num_perm}]")],
     "bands": Annotated[Optional[int], _opt(help="LSH bands (with --rows). [default: chosen for 99% recall at the threshold]")],
     "rows": Annotated[Optional[int], _opt(help="LSH rows per band (with --bands).")],
@@ -122,11 +128,15 @@ SHARED_OPTIONS: dict[str, Any] = {
     "id_field": Annotated[Optional[str], _opt(help=f"JSONL field holding the document id. [default: {D.id_field}]")],
     "date_field": Annotated[Optional[str], _opt(help=f"JSONL field holding the date (for --keep earliest). [default: {D.date_field}]")],
     "encoding": Annotated[
-        Optional[str], _opt(help="Encoding of input files without a BOM, e.g. cp1254 or iso-8859-9 (UTF-8 and UTF-16 with a BOM are recognized). [default: utf-8]")
+        Optional[str],
+        _opt(help="Encoding of input files without a BOM, e.g. cp1254 or iso-8859-9 (UTF-8 and UTF-16 with a BOM are recognized). [default: utf-8]"),
     ],
     "on_error": Annotated[
         Optional[OnError],
-        _opt(help=f"On a bad file or record: fail before writing anything, or skip it (copied to the output unchanged and listed in the report). [default: {D.on_error}]"),
+        _opt(
+            help="On a bad file or record: fail before writing anything, or skip it (copied to the output unchanged and listed in the report). "
+            f"[default: {D.on_error}]"
+        ),
     ],
     "minhash_engine": Annotated[
         Optional[Engine],
@@ -277,7 +287,9 @@ def check(
     max_within_duplicates: Annotated[Optional[int], _opt(help="Most new duplicate blocks allowed whose kept copy is in the same document.")] = None,
     baseline: Annotated[Optional[Path], _opt(help="Baseline of known duplicates: only new ones count.")] = None,
     write_baseline: Annotated[Optional[Path], _opt(help="Record today's duplicates in this baseline file and exit 0.")] = None,
-    format: Annotated[Optional[Format], _opt("--format", "-f", help="Output: text for people, json, github (workflow annotations), junit (XML). [default: text]")] = None,
+    format: Annotated[
+        Optional[Format], _opt("--format", "-f", help="Output: text for people, json, github (workflow annotations), junit (XML). [default: text]")
+    ] = None,
     **shared: Any,
 ) -> None:
     """Check the inputs for duplicate blocks against limits, writing nothing but the
@@ -289,7 +301,12 @@ def check(
     from .check_format import render
 
     quiet = shared["quiet"]
-    own = {"max_duplicate_ratio": max_duplicate_ratio, "max_cross_duplicates": max_cross_duplicates, "max_within_duplicates": max_within_duplicates, "format": format}
+    own = {
+        "max_duplicate_ratio": max_duplicate_ratio,
+        "max_cross_duplicates": max_cross_duplicates,
+        "max_within_duplicates": max_within_duplicates,
+        "format": format,
+    }
 
     def body() -> int:
         settings, source = load_settings(shared["config"])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+from . import signatures
 from .errors import UsageError
 from .lsh import choose_params
 from .shingle import SHINGLE_KINDS
-from . import signatures
 from .signatures import ENGINES, SCHEMES
 from .split import UNITS
 
@@ -93,9 +93,11 @@ class ScanConfig:
         return choose_params(self.threshold, self.num_perm)
 
     def replace(self, **changes) -> ScanConfig:
+        """A copy with some options changed (validated again)."""
         return replace(self, **changes)
 
     def as_dict(self) -> dict:
+        """Every option, with the LSH bands and rows as used."""
         d = asdict(self)
         d["bands"], d["rows"] = self.lsh_params
         return d

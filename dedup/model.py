@@ -49,6 +49,7 @@ class Document:
 
     @property
     def text(self) -> str:
+        """The document's text (decoded from :attr:`data` each time)."""
         return self.data.decode("utf-8", "surrogatepass")
 
     def replace(self, **changes) -> Document:

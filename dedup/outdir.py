@@ -156,7 +156,8 @@ def existing_output(out: Path, dry_run: bool = False) -> Manifest | None:
         raise UsageError(f"--out {out} {why}: choose an empty or new folder; nothing was changed")
     if dry_run and manifest.texts:
         raise UsageError(
-            f"--out {out} holds the deduplicated files of an earlier scan, which a dry run does not replace: give the dry run another --out; nothing was changed"
+            f"--out {out} holds the deduplicated files of an earlier scan, which a dry run does not replace: "
+            "give the dry run another --out; nothing was changed"
         )
     return manifest
 

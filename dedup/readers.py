@@ -29,7 +29,20 @@ from .errors import InputError, UsageError
 from .model import Document
 from .split import date_header
 
-__all__ = ["Source", "Loaded", "Unread", "Inventory", "inventory", "discover", "read_source", "decode", "shown", "read_ahead_bytes", "TEXT_SUFFIXES", "JSONL_SUFFIXES"]
+__all__ = [
+    "Source",
+    "Loaded",
+    "Unread",
+    "Inventory",
+    "inventory",
+    "discover",
+    "read_source",
+    "decode",
+    "shown",
+    "read_ahead_bytes",
+    "TEXT_SUFFIXES",
+    "JSONL_SUFFIXES",
+]
 
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl",)
@@ -70,6 +83,7 @@ class Unread:
     reason: str
 
     def as_dict(self) -> dict:
+        """The entry of report.json's ``unread``."""
         return {"path": self.path, "reason": self.reason}
 
 

@@ -15,8 +15,8 @@ from importlib.metadata import PackageNotFoundError, version
 from . import __version__
 from .config import ScanConfig
 from .detect import Detection
-from .plan import OutputTexts
 from .normalize import NORMALIZATION_VERSION
+from .plan import OutputTexts
 
 __all__ = ["SCHEMA_VERSION", "build_report", "removal_scope", "report_steps", "render_markdown", "dumps", "dump_chunks"]
 
@@ -274,7 +274,8 @@ def _md_inputs_left_out(report: dict, max_listed: int = 20) -> list[str]:
         items = report.get(key, [])
         if not items:
             continue
-        lines += [f"## {title}", "", f"{len(items)} {what}" + (f"; the first {max_listed} below, report.json lists them all." if len(items) > max_listed else ":"), ""]
+        more = f"; the first {max_listed} below, report.json lists them all." if len(items) > max_listed else ":"
+        lines += [f"## {title}", "", f"{len(items)} {what}{more}", ""]
         lines += [f"- `{_md_escape(item[where])}`: {_md_escape(item['reason'])}" for item in items[:max_listed]]
         lines.append("")
     return lines

@@ -14,17 +14,20 @@ from .config import ScanConfig
 from .detect import Detection, detect, release_memory
 from .errors import InputError, UsageError
 from .model import Document
-from .readers import Loaded, Source, discover, inventory, read_ahead_bytes, read_source, shown
-from .progress import bar
-from .plan import OutputTexts, output_texts
-from .report import build_report, dump_chunks, render_markdown, report_steps
 from .outdir import OWN_FILES, check_out_dir
+from .plan import OutputTexts, output_texts
+from .progress import bar
+from .readers import Loaded, Source, discover, inventory, read_ahead_bytes, read_source, shown
+from .report import build_report, dump_chunks, render_markdown, report_steps
 from .writers import TreeWriter, output_files, written
 
 __all__ = ["scan", "read_corpus", "iter_documents", "ScanResult"]
 
 @dataclass
 class ScanResult:
+    """What a scan found and wrote: the detection, the report (as written to
+    report.json), the output texts, where they went, and the time of each stage."""
+
     detection: Detection
     report: dict
     outputs: OutputTexts  # a sequence of str, made when read
@@ -204,7 +207,14 @@ def _scan(
         t1 = time.perf_counter()
         with bar(report_steps(det), "report", "step", progress) as pbar:
             report = build_report(
-                det, config, outputs, out_paths, inputs=[os.fspath(p) for p in inputs], skipped=skipped, unread=[u.as_dict() for u in found.unread], progress=pbar.update
+                det,
+                config,
+                outputs,
+                out_paths,
+                inputs=[os.fspath(p) for p in inputs],
+                skipped=skipped,
+                unread=[u.as_dict() for u in found.unread],
+                progress=pbar.update,
             )
         timings["plan"] = time.perf_counter() - t1
         return report

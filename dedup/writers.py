@@ -24,9 +24,9 @@ from .errors import OutputError, UsageError, WorkerError
 from .interrupts import deferred_signals
 from .model import Document
 from .outdir import MANIFEST, Manifest, existing_output, manifest_bytes, remove_listed
+from .plan import OutputTexts
 from .pool import WORKER_DIED, worker_context, worker_init
 from .readers import Loaded
-from .plan import OutputTexts
 
 __all__ = ["output_files", "written", "TreeWriter"]
 

@@ -7,11 +7,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conftest import write_docs
 from typer.testing import CliRunner
 
 from dedup.cli import app
-
-from conftest import write_docs
 
 PARA = "Rusya Dışişleri Bakanı Sergey Lavrov, Moskova'da yapılan toplantıda açıklama yaptı."
 OTHER = "Ankara'da bugün düzenlenen basın toplantısında yeni ekonomi programı tanıtıldı."
@@ -211,7 +210,8 @@ def test_a_repeat_inside_one_file_is_within_even_when_its_cluster_touches_anothe
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     (cluster,) = report["clusters"]
     assert cluster["scope"] == "across"  # the cluster itself spans two documents
-    assert [(m["document"], m["action"], m.get("scope")) for m in cluster["members"]] == [("a.txt", "kept", None), ("a.txt", "removed", "within"), ("b.txt", "removed", "across")]
+    members = [(m["document"], m["action"], m.get("scope")) for m in cluster["members"]]
+    assert members == [("a.txt", "kept", None), ("a.txt", "removed", "within"), ("b.txt", "removed", "across")]
     assert report["summary"]["removed_by_scope"] == {"within": 1, "across": 1}
     assert "1 repeated their own document, 1 another one" in (out / "report.md").read_text(encoding="utf-8")
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import write_docs
 from typer.testing import CliRunner
 
 from dedup import ScanConfig
@@ -21,8 +22,6 @@ from dedup.cli import app
 from dedup.detect import _batches
 from dedup.lsh import choose_params
 from dedup.scan import read_corpus
-
-from conftest import write_docs
 
 runner = CliRunner()
 
@@ -238,7 +237,7 @@ BAD_INPUTS = {
     "record not an object": ("news.jsonl", b'{"id": 1, "text": "ok"}\n["text", "x"]\n', "news.jsonl:2"),
     "duplicate ids": ("news.jsonl", b'{"id": "a", "text": "x"}\n{"id": "b", "text": "y"}\n{"id": "a", "text": "z"}\n', "news.jsonl:3"),
     "invalid UTF-8 in JSONL": ("news.jsonl", b'{"id": 1, "text": "ok"}\n{"id": 2, "text": "caf\xe9"}\n', "news.jsonl:2"),
-    "invalid UTF-8 in text": ("bad.txt", "İyi bir satır\n".encode("utf-8") + b"k\xf6t\xfc\n", "bad.txt"),
+    "invalid UTF-8 in text": ("bad.txt", "İyi bir satır\n".encode() + b"k\xf6t\xfc\n", "bad.txt"),
 }
 
 

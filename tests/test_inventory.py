@@ -9,13 +9,12 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import write_docs
 from typer.testing import CliRunner
 
 from dedup import ScanConfig, scan
 from dedup.cli import app
 from dedup.readers import inventory
-
-from conftest import write_docs
 
 runner = CliRunner()
 

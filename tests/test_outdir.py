@@ -10,14 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import write_docs
 from typer.testing import CliRunner
 
 from dedup import ScanConfig, scan
 from dedup.cli import app
 from dedup.errors import UsageError
 from dedup.outdir import MANIFEST, read_manifest
-
-from conftest import write_docs
 
 scan_module = importlib.import_module("dedup.scan")  # the module, not the function of that name
 
