@@ -9,9 +9,11 @@ and baseline entries no longer found are reported as stale.
 Limits (all on *new* duplicates):
 
 * ``max_duplicate_ratio``: new duplicate blocks ÷ all blocks;
-* ``max_cross_duplicates``: new duplicates whose kept copy is in another document;
-* ``max_within_duplicates``: new duplicates whose kept copy is in the same document
-  (even when their cluster also has copies in other documents).
+* ``max_cross_duplicates``: new duplicates whose only earlier copies are in other
+  documents;
+* ``max_within_duplicates``: new duplicates whose document holds the kept copy or
+  an earlier copy: the document repeats itself (even when the cluster also has
+  copies in other documents).
 
 With no limit given at all, the gate allows no new duplicate (both counts default to 0).
 """
@@ -30,7 +32,7 @@ import xxhash
 from .config import ScanConfig
 from .errors import InputError, OutputError, UsageError
 from .normalize import normalize
-from .report import removal_scope
+from .report import removal_scopes
 from .scan import ScanResult, scan
 
 __all__ = ["check", "Limits", "Duplicate", "CheckResult", "evaluate", "require_blocks", "write_baseline", "load_baseline", "BASELINE_VERSION"]
@@ -101,6 +103,7 @@ class CheckResult:
     stale: list[dict] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     parameters: dict = field(default_factory=dict)  # the scan's, as in report.json
+    unread: list[dict] = field(default_factory=list)  # files under the inputs not read (path, reason)
 
     @property
     def new(self) -> list[Duplicate]:
@@ -117,6 +120,7 @@ class CheckResult:
             "counts": self.counts(),
             "duplicates": [d.as_dict() for d in self.duplicates],
             "stale_baseline_entries": self.stale,
+            "unread": self.unread,
             "summary": self.summary,
         }
 
@@ -147,6 +151,12 @@ def _display_path(root: Path, source: str) -> str:
         return str(path)
 
 
+def _unread_shown(root: Path, unread: list[dict]) -> list[dict]:
+    """The files not read, their paths relative to the working directory (a folder's
+    keeps its trailing slash)."""
+    return [{"path": _display_path(root, u["path"]) + ("/" if u["path"].endswith("/") else ""), "reason": u["reason"]} for u in unread]
+
+
 def duplicates_of(result: ScanResult, root: Path) -> list[Duplicate]:
     det = result.detection
     docs = det.documents
@@ -157,7 +167,7 @@ def duplicates_of(result: ScanResult, root: Path) -> list[Duplicate]:
         cblock = det.blocks[canon.doc][canon.block]
         cpath = _display_path(root, cdoc.source)
         cline = cdoc.line if cdoc.line is not None else cblock.line
-        for m in c.members[1:]:
+        for m, scope in zip(c.members[1:], removal_scopes(c)):
             doc = docs[m.doc]
             b = det.blocks[m.doc][m.block]
             text = doc.text[b.start : b.end]
@@ -170,7 +180,7 @@ def duplicates_of(result: ScanResult, root: Path) -> list[Duplicate]:
                     block_line=b.line,
                     fingerprint=fingerprint(text),
                     cluster=c.id,
-                    scope=removal_scope(c, m),
+                    scope=scope,
                     kind=m.match,
                     similarity=round(m.similarity, 4),
                     preview=flat if len(flat) <= 80 else flat[:79] + "…",
@@ -260,7 +270,8 @@ def evaluate(result: ScanResult, root: Path, limits: Limits, baseline: list[dict
         {"document": r["id"], "path": _display_path(root, r["source"]), "blocks": r["blocks"], "new_duplicates": per_doc.get(r["id"], 0)}
         for r in result.report["documents"]
     ]
-    return CheckResult(not violations, eff, violations, dups, blocks, docs, stale, summary, result.report["parameters"])
+    unread = _unread_shown(root, result.report.get("unread", []))
+    return CheckResult(not violations, eff, violations, dups, blocks, docs, stale, summary, result.report["parameters"], unread)
 
 
 def require_blocks(result: ScanResult, inputs: Sequence[str | os.PathLike]) -> None:

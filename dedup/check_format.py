@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from .check import CheckResult, Duplicate
+from .errors import printable
 
 __all__ = ["render", "render_text", "render_json", "render_github", "render_github_summary", "render_junit", "FORMATS"]
 
@@ -17,7 +18,7 @@ MAX_LISTED = 50
 
 
 def _where(path: str, line: int) -> str:
-    return f"{path}:{line}"
+    return f"{printable(path)}:{line}"
 
 
 def _describe(d: Duplicate) -> str:
@@ -39,6 +40,10 @@ def render_text(r: CheckResult) -> str:
         lines.append(f"  {c['baselined_duplicates']} known duplicates ignored (baseline)")
     if r.stale:
         lines.append(f"  {len(r.stale)} baseline entries are stale (no longer duplicated): refresh with --write-baseline")
+    if r.unread:
+        first = r.unread[0]
+        more = f"; {len(r.unread) - 1} more in --format json" if len(r.unread) > 1 else ""
+        lines.append(f"  {len(r.unread)} files under the inputs were not read, so not checked ({printable(first['path'])}: {first['reason']}{more})")
     new = r.new
     if new:
         worst = sorted((d for d in r.documents if d["new_duplicates"]), key=lambda d: (-d["new_duplicates"], d["document"]))[:10]
@@ -90,6 +95,8 @@ def render_github(r: CheckResult) -> str:
         )
     for s in r.stale:
         lines.append(f"::warning title=dedup: stale baseline entry::{_gh_escape(s['document'] + ': ' + s.get('preview', ''))}")
+    for u in r.unread:
+        lines.append(f"::warning file={_gh_escape(u['path'], True)},title={_gh_escape('dedup: file not read', True)}::{_gh_escape(u['reason'])}")
     verdict = "passed" if r.passed else "failed: " + "; ".join(r.violations)
     lines.append(("::notice title=dedup check::" if r.passed else "::error title=dedup check::") + _gh_escape(f"dedup check {verdict}"))
     return "\n".join(lines)

@@ -18,7 +18,7 @@ from typer.core import TyperCommand, TyperGroup
 from . import __version__
 from .check_format import FORMATS
 from .config import KEEP_POLICIES, ON_ERROR, ScanConfig
-from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, DedupError, Terminated, UsageError
+from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, DedupError, Terminated, UsageError, printable
 from .settings import SCAN_KEYS, load_settings, merge
 from .shingle import SHINGLE_KINDS
 from .signatures import ENGINES, SCHEMES
@@ -202,7 +202,7 @@ def _run(body: Callable[[], int | None], debug: bool) -> None:
     try:
         code = body()
     except DedupError as exc:
-        typer.echo(f"dedup: error: {exc}", err=True)
+        typer.echo(f"dedup: error: {printable(str(exc))}", err=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("dedup: interrupted; nothing was written", err=True)
@@ -241,11 +241,12 @@ def _summary(result, dry_run: bool) -> str:
     if s["skipped"]:  # --on-error skip passed bad input through: say so, not only in the report
         first = result.report["skipped"][0]
         more = f"; {s['skipped'] - 1} more in report.json" if s["skipped"] > 1 else ""
-        lines.insert(5, f"skipped          {s['skipped']:>10,}   bad files or records copied unchanged ({first['where']}: {first['reason']}{more})")
+        what = f"{printable(first['where'])}: {printable(first['reason'])}{more}"
+        lines.insert(5, f"skipped          {s['skipped']:>10,}   bad files or records copied unchanged ({what})")
     if s.get("unread_files"):  # files under the input folders that were not read: never silently
         first = result.report["unread"][0]
         more = f"; {s['unread_files'] - 1} more in report.json" if s["unread_files"] > 1 else ""
-        lines.insert(-1, f"not read         {s['unread_files']:>10,}   files ({first['path']}: {first['reason']}{more})")
+        lines.insert(-1, f"not read         {s['unread_files']:>10,}   files ({printable(first['path'])}: {first['reason']}{more})")
     if result.out is not None:
         what = "reports only (--dry-run)" if dry_run else "deduplicated texts and reports"
         lines.append(f"written to       {result.out}/  ({what}: see {result.out}/report.md)")
@@ -274,6 +275,8 @@ def scan(
         result = run_scan(inputs, out, cfg, dry_run=dry_run, progress=_progress(shared["quiet"]))
         if not shared["quiet"]:
             typer.echo(_summary(result, dry_run))
+        for warning in result.warnings:
+            typer.echo(f"dedup: warning: {warning}", err=True)
 
     _run(body, shared["debug"])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "printable",
     "DedupError",
     "InputError",
     "UsageError",
@@ -21,6 +22,16 @@ EXIT_INTERNAL = 3  # a bug, or a worker process died: nothing was written
 EXIT_OUTPUT = 4  # the output could not be written (disk full, permissions): nothing was left half-written
 EXIT_INTERRUPTED = 130  # Ctrl-C
 EXIT_TERMINATED = 143  # SIGTERM
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+_CONTROL.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def printable(text: str) -> str:
+    """``text`` on one line: line breaks and other control characters (a file may be
+    named with them) written as escapes, so a message or a table row stays one line."""
+    return text.translate(_CONTROL)
 
 
 class DedupError(Exception):

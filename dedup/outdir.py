@@ -17,11 +17,13 @@ import json
 import os
 import stat
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import xxhash
+
 from . import __version__
-from .errors import UsageError
+from .errors import OutputError, UsageError
 
 __all__ = [
     "MANIFEST",
@@ -32,6 +34,8 @@ __all__ = [
     "check_out_dir",
     "existing_output",
     "read_manifest",
+    "foreign",
+    "digest",
     "manifest_bytes",
     "remove_listed",
 ]
@@ -42,13 +46,16 @@ REPORT_FILES = ("report.json", "report.md")
 OWN_FILES = (*REPORT_FILES, MANIFEST)  # what dedup writes at the top of every output
 
 
-@dataclass(frozen=True)
+@dataclass
 class Manifest:
     """What an earlier output's manifest says: each file it wrote (relative POSIX
-    path → size in bytes) and whether it was a dry run."""
+    path → size in bytes and xxh3-128 of the content) and whether it was a dry run.
+    ``seen`` remembers the files found intact, by size and modification time, so that
+    looking again just before replacing does not read them all a second time."""
 
-    files: dict[str, int]
+    files: dict[str, tuple[int, str]]
     dry_run: bool
+    seen: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def texts(self) -> list[str]:
@@ -56,17 +63,39 @@ class Manifest:
         return sorted(p for p in self.files if p not in REPORT_FILES)
 
 
-def manifest_bytes(files: Iterable[tuple[str, int]], dry_run: bool) -> bytes:
-    """The manifest of an output holding ``files`` (``(relative path, bytes)``): sorted
-    by path, so the same output gives the same manifest byte for byte."""
+def digest(path: str | os.PathLike) -> str:
+    """xxh3-128 of a file's content (hex), read a megabyte at a time."""
+    h = xxhash.xxh3_128()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def manifest_bytes(files: Iterable[tuple[str, int, str]], dry_run: bool) -> bytes:
+    """The manifest of an output holding ``files`` (``(relative path, bytes, xxh3-128
+    hex)``): sorted by path, so the same output gives the same manifest byte for byte.
+    Non-ASCII characters are escaped: a file name that is not valid UTF-8 survives."""
     data = {
         "tool": "dedup",
         "manifest_version": MANIFEST_VERSION,
         "dedup_version": __version__,
         "dry_run": dry_run,
-        "files": [{"path": p, "bytes": n} for p, n in sorted(files)],
+        "files": [{"path": p, "bytes": n, "xxh3_128": h} for p, n, h in sorted(files)],
     }
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (json.dumps(data, ensure_ascii=True, indent=1) + "\n").encode("ascii")
+
+
+def _entry(e: object) -> tuple[str, int, str] | None:
+    """A manifest entry, if it is well formed and names a path inside the folder."""
+    if not isinstance(e, dict):
+        return None
+    path, size, h = e.get("path"), e.get("bytes"), e.get("xxh3_128")
+    if not isinstance(path, str) or not isinstance(size, int) or isinstance(size, bool) or not isinstance(h, str):
+        return None
+    if not path or path.startswith("/") or "\\" in path or any(part in ("", ".", "..") for part in path.split("/")):
+        return None
+    return path, size, h
 
 
 def read_manifest(folder: Path) -> Manifest | None:
@@ -84,44 +113,63 @@ def read_manifest(folder: Path) -> Manifest | None:
     entries = data.get("files")
     if not isinstance(entries, list) or not isinstance(data.get("dry_run"), bool):
         return None
-    files: dict[str, int] = {}
+    files: dict[str, tuple[int, str]] = {}
     for e in entries:
-        if not isinstance(e, dict) or not isinstance(e.get("path"), str) or not isinstance(e.get("bytes"), int):
+        entry = _entry(e)
+        if entry is None:
             return None
-        parts = e["path"].split("/")
-        if not e["path"] or e["path"].startswith("/") or any(p in ("", ".", "..") for p in parts):
-            return None  # a manifest naming a path outside the folder is not ours
-        files[e["path"]] = e["bytes"]
+        files[entry[0]] = entry[1:]
     return Manifest(files, data["dry_run"])
 
 
-def _foreign(out: Path, manifest: Manifest) -> str | None:
-    """Why ``out`` holds something its manifest does not account for (None: nothing)."""
-    for folder, dirs, names in os.walk(out):
+def _cannot_list(out: Path):
+    def fail(exc: OSError) -> None:
+        raise UsageError(f"--out {out}: cannot look into {exc.filename} ({exc.strerror or exc}); nothing was changed")
+
+    return fail
+
+
+def foreign(out: Path, manifest: Manifest) -> str | None:
+    """Why ``out`` holds something its manifest does not account for (None: nothing):
+    a file it does not list, or a listed file changed since (its size or its content).
+    A folder that cannot be looked into is a refusal (:class:`UsageError`)."""
+    for folder, dirs, names in os.walk(out, onerror=_cannot_list(out)):
         base = Path(folder).relative_to(out).as_posix()
         prefix = "" if base == "." else base + "/"
         for name in [*names, *(d for d in dirs if os.path.islink(os.path.join(folder, d)))]:
             rel = prefix + name
             if rel == MANIFEST:
                 continue
+            full = os.path.join(folder, name)
             try:
-                st = os.lstat(os.path.join(folder, name))
+                st = os.lstat(full)
             except FileNotFoundError:
                 continue
             if rel not in manifest.files:
                 return f"holds {rel}, which dedup did not write"
+            size, content = manifest.files[rel]
             if not stat.S_ISREG(st.st_mode):
                 return f"holds {rel}, which is no longer the file dedup wrote"
-            if st.st_size != manifest.files[rel]:
-                return f"holds {rel}, changed since dedup wrote it ({st.st_size} bytes, not {manifest.files[rel]})"
+            if st.st_size != size:
+                return f"holds {rel}, changed since dedup wrote it ({st.st_size} bytes, not {size})"
+            if manifest.seen.get(rel) == (st.st_size, st.st_mtime_ns):
+                continue
+            try:
+                same = digest(full) == content
+            except OSError as exc:
+                raise UsageError(f"--out {out}: cannot read {rel} ({exc.strerror or exc}); nothing was changed") from None
+            if not same:
+                return f"holds {rel}, changed since dedup wrote it (its content differs)"
+            manifest.seen[rel] = (st.st_size, st.st_mtime_ns)
     return None
 
 
 def check_out_dir(out: Path, inputs: Sequence[Path], dry_run: bool = False) -> Manifest | None:
-    """Refuse an output folder that overlaps an input or holds anything dedup did not
-    write; return the manifest of the earlier output it holds (None when ``out`` is new
-    or empty).  A dry run also refuses an earlier output with deduplicated texts, which
-    it would otherwise replace by two reports."""
+    """Refuse an output folder that overlaps an input, that cannot be replaced (the
+    working directory, a mount point, a folder whose parent is not writable) or that
+    holds anything dedup did not write; return the manifest of the earlier output it
+    holds (None when ``out`` is new or empty).  A dry run also refuses an earlier output
+    with deduplicated texts, which it would otherwise replace by two reports."""
     out_r = out.resolve()
     for p in inputs:
         p_r = p.resolve()
@@ -129,13 +177,21 @@ def check_out_dir(out: Path, inputs: Sequence[Path], dry_run: bool = False) -> M
             raise UsageError(f"--out {out} is inside the input {p}: choose a folder outside the inputs")
         if p_r.is_relative_to(out_r):
             raise UsageError(f"the input {p} is inside --out {out}: choose another output folder")
+    if Path.cwd().resolve().is_relative_to(out_r):
+        raise UsageError(f"--out {out} is the working folder or holds it: dedup replaces --out whole; choose another folder")
+    if out_r.is_dir() and os.path.ismount(out_r):
+        raise UsageError(f"--out {out} is a mount point, which cannot be replaced: give a folder inside it")
+    parent = out_r.parent
+    if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write --out {out}: the output is built beside it, in {parent}, which is not writable; nothing was written")
     return existing_output(out, dry_run)
 
 
-def existing_output(out: Path, dry_run: bool = False) -> Manifest | None:
+def existing_output(out: Path, dry_run: bool = False, known: Manifest | None = None) -> Manifest | None:
     """What ``out`` holds now, if it may be replaced: None when it does not exist or is
     empty, the manifest of the earlier dedup output it holds otherwise.  Raises
-    :class:`UsageError` (nothing touched) for anything else."""
+    :class:`UsageError` (nothing touched) for anything else.  ``known``: the manifest
+    found when the scan began, whose files found intact then are not read again."""
     if out.is_symlink():
         raise UsageError(f"--out {out} is a symbolic link: give a real folder")
     if not out.exists():
@@ -151,7 +207,9 @@ def existing_output(out: Path, dry_run: bool = False) -> Manifest | None:
     manifest = read_manifest(out)
     if manifest is None:
         raise UsageError(f"--out {out} is not empty and is not a dedup output (no {MANIFEST}): choose an empty or new folder; nothing was changed")
-    why = _foreign(out, manifest)
+    if known is not None and known.files == manifest.files:
+        manifest.seen.update(known.seen)
+    why = foreign(out, manifest)
     if why is not None:
         raise UsageError(f"--out {out} {why}: choose an empty or new folder; nothing was changed")
     if dry_run and manifest.texts:

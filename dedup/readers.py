@@ -173,7 +173,7 @@ def _walk(folder: Path) -> tuple[list[tuple[str, Path, bool]], list[Unread]]:
             with os.scandir(path) as listing:
                 entries = list(listing)
         except OSError as exc:
-            raise InputError(f"{exc.filename or path}: cannot list folder ({exc.strerror or exc})") from None
+            raise InputError(f"{_relative(exc.filename or path)}: cannot list folder ({exc.strerror or exc})") from None
         own = _own_files(path, {e.name for e in entries})
         for entry in entries:
             name = entry.name
@@ -202,6 +202,14 @@ def _walk(folder: Path) -> tuple[list[tuple[str, Path, bool]], list[Unread]]:
     out.sort()
     unread.sort(key=lambda u: u.path)
     return [(rel, Path(full), link) for rel, full, link in out], unread
+
+
+def _relative(path: str | os.PathLike) -> str:
+    """``path`` as the user finds it from the working directory."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return os.fspath(path)
 
 
 def _own_files(folder: str, names: set[str]) -> dict[str, str]:

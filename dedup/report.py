@@ -15,10 +15,11 @@ from importlib.metadata import PackageNotFoundError, version
 from . import __version__
 from .config import ScanConfig
 from .detect import Detection
+from .errors import printable
 from .normalize import NORMALIZATION_VERSION
 from .plan import OutputTexts
 
-__all__ = ["SCHEMA_VERSION", "build_report", "removal_scope", "report_steps", "render_markdown", "dumps", "dump_chunks"]
+__all__ = ["SCHEMA_VERSION", "build_report", "removal_scopes", "report_steps", "render_markdown", "dumps", "dump_chunks"]
 
 SCHEMA_VERSION = 1
 PREVIEW_CHARS = 120
@@ -92,10 +93,17 @@ def _member_facts(det: Detection, outputs: Sequence[str], advance: Callable[[int
     return out
 
 
-def removal_scope(cluster, member) -> str:
-    """Where a removed copy's kept copy is: ``within`` its own document or ``across``
-    (in another one), whatever else the cluster touches."""
-    return "within" if member.doc == cluster.canonical.doc else "across"
+def removal_scopes(cluster) -> list[str]:
+    """The scope of each removed copy of ``cluster`` (``members[1:]``, in order):
+    ``within`` when its own document holds the kept copy or an earlier copy (the
+    document repeats itself), ``across`` when its only other copies are in other
+    documents.  What a cluster touches besides does not matter."""
+    seen = {cluster.canonical.doc}
+    scopes = []
+    for m in cluster.members[1:]:  # a document's copies in reading order
+        scopes.append("within" if m.doc in seen else "across")
+        seen.add(m.doc)
+    return scopes
 
 
 def report_steps(det: Detection) -> int:
@@ -132,7 +140,8 @@ def _cluster_row(det: Detection, c, facts: dict[tuple[int, int], tuple[int, int,
     """One cluster of report.json's ``clusters``: its kept copy first, each removed
     copy with its scope (where its kept copy is)."""
     members = []
-    for m in c.members:
+    scopes = ["", *removal_scopes(c)]
+    for m, scope in zip(c.members, scopes):
         line, start, end, preview = facts[m.doc, m.block]
         member = {
             "document": det.documents[m.doc].id,
@@ -146,7 +155,7 @@ def _cluster_row(det: Detection, c, facts: dict[tuple[int, int], tuple[int, int,
             "preview": preview,
         }
         if m.match != "canonical":
-            member["scope"] = removal_scope(c, m)
+            member["scope"] = scope
         members.append(member)
     return {
         "id": c.id,
@@ -260,7 +269,7 @@ def dump_chunks(report: dict):
 
 
 def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("`", "'")
+    return printable(text).replace("|", "\\|").replace("`", "'")
 
 
 def _md_inputs_left_out(report: dict, max_listed: int = 20) -> list[str]:

@@ -37,6 +37,7 @@ class ScanResult:
     # and inside them split_normalize, shingle_hash, signatures (work in the analysis,
     # added up over the workers) and verify (part of cluster).  Never in the report.
     timings: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # for the user, never in the report
 
 
 def read_corpus(inputs: Sequence[str | os.PathLike], config: ScanConfig) -> tuple[Path, list[Loaded], list[Document]]:
@@ -171,8 +172,8 @@ def _scan(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     out_path = Path(out) if out is not None else None
-    if out_path is not None:
-        check_out_dir(out_path, [Path(p) for p in inputs], dry_run=dry_run)
+    previous = check_out_dir(out_path, [Path(p) for p in inputs], dry_run=dry_run) if out_path is not None else None
+    warnings: list[str] = []
     found = inventory(inputs)
     root, sources = found.root, found.sources
     clash = [src.rel for src in sources if src.rel in OWN_FILES]
@@ -223,7 +224,7 @@ def _scan(
         report = make_report()
     else:
         t2 = time.perf_counter()
-        with TreeWriter(out_path, processes=config.jobs if config.jobs > 1 else 0, dry_run=dry_run) as tree:
+        with TreeWriter(out_path, processes=config.jobs if config.jobs > 1 else 0, dry_run=dry_run, previous=previous) as tree:
             # Output files are cut and encoded one at a time and handed to the writer
             # (a thread, or --jobs processes); the report is built while the last of
             # them reach the disk.
@@ -237,6 +238,8 @@ def _scan(
             tree.add("report.json", (chunk.encode("utf-8", "backslashreplace") for chunk in dump_chunks(report)))
             tree.add("report.md", render_markdown(report).encode("utf-8", "backslashreplace"))
             tree.commit()
+        if tree.left_behind is not None:
+            warnings.append(f"some files of the earlier output could not be removed; they are in {tree.left_behind}")
         timings["write"] = time.perf_counter() - t2 - timings["plan"]
     timings["total"] = time.perf_counter() - t0
-    return ScanResult(det, report, outputs, out_path, root, timings)
+    return ScanResult(det, report, outputs, out_path, root, timings, warnings)

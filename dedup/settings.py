@@ -15,13 +15,27 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from .config import ScanConfig
+from .check_format import FORMATS
+from .config import KEEP_POLICIES, ON_ERROR, ScanConfig
 from .errors import UsageError
+from .shingle import SHINGLE_KINDS
+from .signatures import ENGINES, SCHEMES
+from .split import UNITS
 
 __all__ = ["load_settings", "SCAN_KEYS", "CHECK_KEYS", "merge"]
 
 SCAN_KEYS: dict[str, type | tuple[type, ...]] = {
     f.name: {"int": int, "float": (int, float), "str": str, "int | None": int, "str | None": str}[str(f.type)] for f in fields(ScanConfig)
+}
+#: Settings with a fixed set of values: checked where the file is named.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "unit": UNITS,
+    "shingle": SHINGLE_KINDS,
+    "keep": KEEP_POLICIES,
+    "scheme": SCHEMES,
+    "on_error": ON_ERROR,
+    "minhash_engine": ENGINES,
+    "format": FORMATS,
 }
 CHECK_KEYS: dict[str, type | tuple[type, ...]] = {
     "max_duplicate_ratio": (int, float),
@@ -75,6 +89,9 @@ def _validate(table: dict[str, Any], path: Path) -> dict[str, Any]:
         expected = known[key]
         if isinstance(value, bool) or not isinstance(value, expected):
             raise UsageError(f"{path}: setting {raw_key!r} has the wrong type ({type(value).__name__})")
+        choices = CHOICES.get(key)
+        if choices is not None and value not in choices:
+            raise UsageError(f"{path}: setting {raw_key!r} must be one of {', '.join(choices)}, not {value!r}")
         out[key] = value
     return out
 

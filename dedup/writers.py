@@ -20,10 +20,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path, PurePosixPath
 
+import xxhash
+
 from .errors import OutputError, UsageError, WorkerError
 from .interrupts import deferred_signals
 from .model import Document
-from .outdir import MANIFEST, Manifest, existing_output, manifest_bytes, remove_listed
+from .outdir import MANIFEST, Manifest, existing_output, foreign, manifest_bytes, remove_listed
 from .plan import OutputTexts
 from .pool import WORKER_DIED, worker_context, worker_init
 from .readers import Loaded
@@ -157,10 +159,11 @@ class TreeWriter:
     PER_FILE = 512  # what a waiting file costs besides its bytes (path, tuple): an upper bound
     BATCH = 1 << 20  # bytes of files handed to a writer process at once
 
-    def __init__(self, out: Path, budget: int = 64 << 20, processes: int = 0, dry_run: bool = False):
+    def __init__(self, out: Path, budget: int = 64 << 20, processes: int = 0, dry_run: bool = False, previous: Manifest | None = None):
         self.out = out
         self.dry_run = dry_run
-        self._files: dict[str, int] = {}  # relative path -> bytes written
+        self.previous = previous  # the earlier output's manifest, as found when the scan began
+        self._files: dict[str, tuple[int, str]] = {}  # relative path -> (bytes, xxh3-128 hex) written
         self.left_behind: Path | None = None  # an earlier output's folder that kept files not its own
         self._tmp: Path | None = None
         self._made: set[str] = {""}
@@ -307,7 +310,7 @@ class TreeWriter:
         try:
             path = self._path(rel)
             if isinstance(data, bytes):
-                self._files[rel] = len(data)
+                self._files[rel] = (len(data), xxhash.xxh3_128_hexdigest(data))
             if isinstance(data, bytes) and self._processes:
                 self._batch.append((path, data))
                 self._batch_cost += len(data) + self.PER_FILE
@@ -321,50 +324,68 @@ class TreeWriter:
                     self._waiting += cost
                 self._queue.put((path, data))
             else:
-                size = 0
+                size, h = 0, xxhash.xxh3_128()
                 with open(path, "xb") as fh:
                     for chunk in data:
                         size += len(chunk)
+                        h.update(chunk)
                         fh.write(chunk)
-                self._files[rel] = size
+                self._files[rel] = (size, h.hexdigest())
         except OSError as exc:
             raise self._failed(exc) from None
 
     def commit(self) -> None:
-        """Wait for the last files, add the manifest, and move the folder into place:
-        an earlier output there is moved aside and only the files its manifest lists
-        are removed (see :mod:`dedup.outdir`)."""
+        """Wait for the last files, add the manifest, and move the folder into place.
+        An earlier output there is looked at again, moved aside, looked at once more
+        (whatever arrived meanwhile is a refusal, and it goes back in place), and only
+        the files its manifest lists are removed.  Signals wait until the folders are
+        where they belong."""
         if self._processes:
             self._drain_processes()
         else:
             self._stop()
         self._raise_pending()
         assert self._tmp is not None
-        out, tmp, parent = self.out, self._tmp, self._tmp.parent
+        out, tmp = self.out, self._tmp
         try:
             with open(tmp / MANIFEST, "xb") as fh:
-                fh.write(manifest_bytes(self._files.items(), self.dry_run))
+                fh.write(manifest_bytes(((p, n, h) for p, (n, h) in self._files.items()), self.dry_run))
             os.chmod(tmp, 0o777 & ~_umask())
-            # Looked at again now, not only when the scan began: whatever appeared in
-            # --out meanwhile is a refusal, never a deletion.
-            previous = existing_output(out, self.dry_run)
-            if out.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
-                os.rmdir(old)
-                os.rename(out, old)
-                try:
+            previous = existing_output(out, self.dry_run, known=self.previous)
+            with deferred_signals():
+                if out.exists():
+                    self._swap(previous)
+                else:
                     os.rename(tmp, out)
-                except OSError:
-                    os.rename(old, out)  # the earlier output back in its place
-                    raise
-                self._tmp = None
-                if not remove_listed(old, previous or Manifest({}, False)):
-                    self.left_behind = old
-            else:
-                os.rename(tmp, out)
+                    self._tmp = None
         except OSError as exc:
             raise self._failed(exc) from None
         finally:
             if self._tmp is not None:
                 shutil.rmtree(self._tmp, ignore_errors=True)
                 self._tmp = None
+
+    def _swap(self, previous: Manifest | None) -> None:
+        """Replace the earlier output at ``out`` by the finished folder."""
+        out, tmp = self.out, self._tmp
+        assert tmp is not None
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=tmp.parent))
+        os.rmdir(old)
+        os.rename(out, old)
+        try:
+            earlier = previous or Manifest({}, False)
+            why = foreign(old, earlier)
+        except BaseException:
+            os.rename(old, out)
+            raise
+        if why is not None:
+            os.rename(old, out)
+            raise UsageError(f"--out {out} {why} (it arrived while the scan ran): choose an empty or new folder; nothing was changed")
+        try:
+            os.rename(tmp, out)
+        except OSError:
+            os.rename(old, out)  # the earlier output back in its place
+            raise
+        self._tmp = None
+        if not remove_listed(old, earlier):
+            self.left_behind = old

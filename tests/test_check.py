@@ -235,3 +235,25 @@ def test_the_python_api_checks_like_the_command(tmp_path, dirty):
     assert not verdict.passed and "across documents exceed --max-cross-duplicates 0" in verdict.violations[0]
     baseline = [{"document": d.document, "fingerprint": d.fingerprint} for d in verdict.duplicates]
     assert check([dirty], baseline=baseline).passed  # every duplicate known: none new
+
+
+def test_a_file_that_repeats_itself_is_within_whatever_other_files_are_checked(runner, tmp_path):
+    # b repeats a sentence that a also has: b's second copy repeats b itself, so the
+    # pre-commit gate fails whether a is staged beside b or not.
+    corpus = write_docs(tmp_path / "c", {"a.txt": f"{PARA}\n", "b.txt": f"{PARA}\n{OTHER}\n{PARA}\n"})
+    for inputs in ([corpus], [corpus / "b.txt"], [corpus / "a.txt", corpus / "b.txt"]):
+        r = run(runner, "check", *map(str, inputs), "--max-within-duplicates", "0", "--max-cross-duplicates", "5", "--format", "json", cwd=tmp_path)
+        assert r.exit_code == 1, (inputs, r.output)
+        data = json.loads(r.stdout)
+        scopes = sorted((d["path"].rsplit("/", 1)[-1], d["line"], d["scope"]) for d in data["duplicates"])
+        assert ("b.txt", 3, "within") in scopes
+        assert data["counts"]["new_within_duplicates"] == 1
+
+
+def test_a_bad_choice_in_the_config_file_names_the_file(runner, dirty, tmp_path):
+    (tmp_path / "dedup.toml").write_text('unit = "sentence"\n', encoding="utf-8")
+    r = run(runner, "check", str(dirty), cwd=tmp_path)
+    assert r.exit_code == 2 and "dedup.toml: setting 'unit' must be one of line, paragraph, not 'sentence'" in r.stderr
+    (tmp_path / "dedup.toml").write_text('format = "xml"\n', encoding="utf-8")
+    r = run(runner, "check", str(dirty), cwd=tmp_path)
+    assert r.exit_code == 2 and "dedup.toml: setting 'format' must be one of text, json, github, junit" in r.stderr

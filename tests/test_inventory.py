@@ -113,3 +113,29 @@ def test_check_never_passes_on_nothing(tmp_path: Path, what: str):
         assert "5 files not read" in r.stderr
     r = runner.invoke(app, ["check", str(src), "--write-baseline", str(tmp_path / "base.json")])
     assert r.exit_code == 2 and not (tmp_path / "base.json").exists()
+
+
+def test_check_says_which_files_it_did_not_read(tmp_path: Path):
+    src = unsupported_folder(tmp_path / "c")
+    write_docs(src, {"a.md": f"{PARA}\nİkinci satır burada, farklı ve yeterince uzun.\n"})
+    r = runner.invoke(app, ["check", str(src)])
+    assert r.exit_code == 0, r.output
+    assert "5 files under the inputs were not read, so not checked" in r.stdout and "README: no file type" in r.stdout
+    r = runner.invoke(app, ["check", str(src), "--format", "github"])
+    assert r.stdout.count("::warning file=") == 5 and "title=dedup%3A file not read" in r.stdout
+    data = json.loads(runner.invoke(app, ["check", str(src), "--format", "json"]).stdout)
+    assert sorted(u["path"].rsplit("/", 1)[-1] for u in data["unread"]) == ["README", "part-0.jsonl.gz", "part-1.jsonl.zst", "records.json", "table.csv"]
+
+
+def test_a_name_with_a_line_break_stays_on_one_line(tmp_path: Path):
+    src = write_docs(tmp_path / "c", {"a.txt": PARA + "\n"})
+    (src / "evil\n::warning::x.csv").write_text("x", encoding="utf-8")
+    r = runner.invoke(app, ["scan", str(src), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 0
+    line = next(x for x in r.stdout.splitlines() if x.startswith("not read"))
+    assert "evil\\n::warning::x.csv" in line
+    assert not any(x.startswith("::warning") for x in r.stdout.splitlines())
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "`evil\\n::warning::x.csv`" in md
+    r = runner.invoke(app, ["scan", str(src / "missing\nfile.txt"), "--out", str(tmp_path / "o2")])
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "missing\\nfile.txt" in r.stderr

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -191,3 +193,93 @@ def test_an_empty_out_folder_is_used(tmp_path: Path):
     out.mkdir()
     assert run(corpus(tmp_path / "c"), "--out", out).exit_code == 0
     assert (out / "a.txt").is_file() and (out / MANIFEST).is_file()
+
+
+def test_a_same_size_edit_is_seen_by_its_content(tmp_path: Path):
+    src = corpus(tmp_path / "c")
+    out = tmp_path / "out"
+    assert run(src, "--out", out).exit_code == 0
+    text = (out / "a.txt").read_bytes()
+    (out / "a.txt").write_bytes(text.replace(b"Birinci", b"BIRINCI"))  # same length
+    before = snapshot(out)
+    one_line_error(run(src, "--out", out), "holds a.txt, changed since dedup wrote it (its content differs)")
+    assert snapshot(out) == before
+
+
+def test_a_hand_written_manifest_cannot_claim_someone_elses_files(tmp_path: Path):
+    out = tmp_path / "out"
+    (out / "src").mkdir(parents=True)
+    (out / "src" / "app.py").write_text("print(1)\n", encoding="utf-8")
+    entry = {"path": "src/app.py", "bytes": 9, "xxh3_128": "0" * 32}
+    (out / MANIFEST).write_text(json.dumps({"tool": "dedup", "manifest_version": 1, "dry_run": False, "files": [entry]}), encoding="utf-8")
+    before = snapshot(out)
+    one_line_error(run(corpus(tmp_path / "c"), "--out", out), "holds src/app.py, changed since dedup wrote it")
+    assert snapshot(out) == before
+
+
+def test_a_folder_in_out_that_cannot_be_looked_into_is_a_refusal(tmp_path: Path, monkeypatch):
+    src = corpus(tmp_path / "c")
+    out = tmp_path / "out"
+    assert run(src, "--out", out).exit_code == 0
+    (out / "private").mkdir()
+    (out / "private" / "notes.txt").write_text("mine\n", encoding="utf-8")
+    real = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path).endswith("private"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    before = snapshot(out)
+    monkeypatch.setattr(os, "scandir", scandir)  # as root, chmod 000 would not stop the listing
+    one_line_error(run(src, "--out", out), "cannot look into", "private", "nothing was changed")
+    monkeypatch.undo()
+    assert snapshot(out) == before
+
+
+def test_file_names_that_are_not_utf8_are_written_and_replaced(tmp_path: Path):
+    src = tmp_path / "c"
+    src.mkdir()
+    name = os.fsdecode(b"caf\xe9.txt")
+    try:
+        (src / name).write_text(LEAD + "\n" + LEAD + "\n", encoding="utf-8")
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system takes only UTF-8 names")
+    out = tmp_path / "out"
+    assert run(src, "--out", out).exit_code == 0
+    assert (out / name).read_text(encoding="utf-8") == LEAD + "\n"
+    assert read_manifest(out) is not None and name in read_manifest(out).files
+    assert run(src, "--out", out).exit_code == 0  # its own output, recognized again
+
+
+def test_a_signal_during_the_swap_leaves_a_whole_output(tmp_path: Path, monkeypatch):
+    src = corpus(tmp_path / "c")
+    out = tmp_path / "out"
+    scan([src], out, ScanConfig())
+    (src / "a.txt").write_text("Yepyeni bir metin, öncekinden tamamen farklı bir paragraf.\n", encoding="utf-8")
+    writers = importlib.import_module("dedup.writers")
+    real = os.rename
+    calls = []
+
+    def rename(a, b):
+        real(a, b)
+        calls.append(b)
+        if len(calls) == 1:  # the earlier output has just been moved aside
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(writers.os, "rename", rename)
+    with pytest.raises(KeyboardInterrupt):
+        scan([src], out, ScanConfig())
+    monkeypatch.undo()
+    # The interruption waited for the swap: the new output is whole, the old one gone.
+    assert "Yepyeni" in (out / "a.txt").read_text(encoding="utf-8")
+    assert read_manifest(out) is not None and read_manifest(out).files.keys() == {p for p in snapshot(out) if p not in (MANIFEST, "sub")}
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == []
+
+
+def test_the_working_folder_cannot_be_out(tmp_path: Path):
+    src = corpus(tmp_path / "c")
+    one_line_error(run(src, "--out", "."), "working folder")
+    (tmp_path / "cwd" / "deeper").mkdir()
+    os.chdir(tmp_path / "cwd" / "deeper")
+    one_line_error(run(src, "--out", ".."), "working folder")
