@@ -19,11 +19,9 @@ document order and every stage is deterministic.
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import itertools
 import os
-import sys
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
@@ -38,6 +36,7 @@ from .cluster import star_clusters
 from .config import ScanConfig
 from .errors import WorkerError
 from .lsh import Candidates, candidates
+from .memory import release_memory
 from .model import Blocks, Document
 from .normalize import normalize, weighted_length
 from .pool import WORKER_DIED, worker_context, worker_init
@@ -205,25 +204,6 @@ def _batches(documents: Iterable[Document], max_chars: int = 1 << 19, max_docs: 
             cur, size = [], 0
     if cur:
         yield cur
-
-
-def release_memory() -> None:
-    """Give freed memory back to the system (glibc keeps freed heap pages: after the
-    analysis of a large corpus, hundreds of MB).  Does nothing elsewhere."""
-    if _malloc_trim is not None:
-        _malloc_trim(0)
-
-
-def _find_malloc_trim():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
-        return None
-
-
-_malloc_trim = _find_malloc_trim()
 
 
 def _policy_primary(config: ScanConfig, documents: Sequence[Document], rows: np.ndarray, flat_doc: np.ndarray) -> np.ndarray | None:

@@ -941,12 +941,8 @@ def test_numpy_engine_gives_datasketch_signatures_bit_for_bit(texts, scheme, see
     assert np.array_equal(S.signatures_numpy(sets, 64, seed, scheme), want)
     if S.NATIVE:
         assert np.array_equal(S.signatures_numpy(sets, 64, seed, scheme, "native"), want)
-    old = S.RUN
-    S.RUN = 7  # sets larger than a run take the piecewise path
-    try:
-        assert np.array_equal(S.signatures_numpy(sets, 64, seed, scheme), want)
-    finally:
-        S.RUN = old
+    # Sets larger than a run take the piecewise path.
+    assert np.array_equal(S.signatures_numpy(sets, 64, seed, scheme, run=7), want)
 
 
 @settings(max_examples=30, deadline=None)
@@ -1169,33 +1165,28 @@ def test_signature_spill_reads_from_many_threads_at_once():
     rng = np.random.default_rng(5)
     sig = rng.integers(0, 2**32, size=(64, 32), dtype=np.uint64).astype(np.uint32)
     errors = []
-    old = S.CACHE_ROWS
-    S.CACHE_ROWS = 4
-    try:
-        with S.SignatureSpill(32, 8, 4) as spill:
-            spill.append(sig)
-            start = threading.Barrier(8)
+    with S.SignatureSpill(32, 8, 4, cache_rows=4) as spill:
+        spill.append(sig)
+        start = threading.Barrier(8)
 
-            def read(k):
-                try:
-                    start.wait()
-                    r = np.random.default_rng(k)
-                    for _ in range(300):
-                        rows = r.integers(0, 64, size=int(r.integers(1, 9)))
-                        assert np.array_equal(spill[rows], sig[rows])
-                        b = int(r.integers(0, 8))
-                        assert np.array_equal(spill.band(b), sig[:, b * 4 : (b + 1) * 4])
-                except BaseException as exc:  # noqa: BLE001 - reported below
-                    errors.append(exc)
+        def read(k):
+            try:
+                start.wait()
+                r = np.random.default_rng(k)
+                for _ in range(300):
+                    rows = r.integers(0, 64, size=int(r.integers(1, 9)))
+                    assert np.array_equal(spill[rows], sig[rows])
+                    b = int(r.integers(0, 8))
+                    assert np.array_equal(spill.band(b), sig[:, b * 4 : (b + 1) * 4])
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
 
-            threads = [threading.Thread(target=read, args=(k,)) for k in range(8)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            assert spill.low.shape == (64, 32)
-    finally:
-        S.CACHE_ROWS = old
+        threads = [threading.Thread(target=read, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert spill.low.shape == (64, 32)
     assert not errors, errors[0]
 
 
@@ -1298,18 +1289,13 @@ def test_signature_spill_reads_back_every_row_through_its_cache(n, cache_rows, r
 
     rng = np.random.default_rng(n * 100 + cache_rows)
     sig = rng.integers(0, 2**32, size=(n, 16), dtype=np.uint64).astype(np.uint32)
-    old = S.CACHE_ROWS
-    S.CACHE_ROWS = cache_rows
-    try:
-        with S.SignatureSpill(16, 4, 4) as spill:
-            spill.append(sig[: n // 2])
-            spill.append(sig[n // 2 :])
-            for read in reads:
-                index = np.array([r for r in read if -n <= r < n], dtype=np.int64)
-                assert np.array_equal(spill[index], sig[index])
-            assert np.array_equal(spill[:], sig) and np.array_equal(spill[n - 1], sig[n - 1])
-    finally:
-        S.CACHE_ROWS = old
+    with S.SignatureSpill(16, 4, 4, cache_rows=cache_rows) as spill:
+        spill.append(sig[: n // 2])
+        spill.append(sig[n // 2 :])
+        for read in reads:
+            index = np.array([r for r in read if -n <= r < n], dtype=np.int64)
+            assert np.array_equal(spill[index], sig[index])
+        assert np.array_equal(spill[:], sig) and np.array_equal(spill[n - 1], sig[n - 1])
 
 
 def test_signature_spill_is_removed_after_detection_even_on_error(tmp_path, monkeypatch):
