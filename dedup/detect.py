@@ -35,7 +35,7 @@ import xxhash
 from .cluster import star_clusters
 from .config import ScanConfig
 from .errors import WorkerError
-from .lsh import Candidates, candidates
+from .lsh import Candidates, LshOptions, candidates
 from .memory import release_memory
 from .model import Blocks, Document
 from .normalize import normalize, weighted_length
@@ -378,7 +378,7 @@ def _detect(stream: Iterable[Document], config: ScanConfig, sig: SignatureSpill,
         # With --jobs > 1, bands run in as many threads (never more than the cores).
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         threads = max(1, min(config.jobs, cores))
-        cands = candidates(sig, bands, rows_per_band, pbar.update, minimum=cutoff, native=native, threads=threads) if n_nodes > 1 else Candidates.from_pairs(n_nodes, [])
+        cands = candidates(sig, bands, rows_per_band, LshOptions(minimum=cutoff, native=native, threads=threads), on_band=pbar.update) if n_nodes > 1 else Candidates.from_pairs(n_nodes, [])
     low = sig.low  # most estimates need only a quarter of the signature bytes
     release_memory()
     timings["lsh"] = time.perf_counter() - t1

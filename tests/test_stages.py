@@ -587,13 +587,13 @@ def test_band_key_collisions_never_merge_buckets(case, key_bits):
     import dedup.lsh as L
 
     sig, bands, rows, scheme = case
-    real = L._band_keys
+    real = L.band_keys
     try:
-        L._band_keys = lambda v, *a: real(v, *a) & np.uint64((1 << key_bits) - 1)
+        L.band_keys = lambda v, *a: real(v, *a) & np.uint64((1 << key_bits) - 1)
         got = {tuple(p) for p in L.candidate_pairs(sig, bands, rows).tolist()}
-        groups = L.candidates(sig, bands, rows, max_pair_bucket=2)
+        groups = L.candidates(sig, bands, rows, L.LshOptions(max_pair_bucket=2))
     finally:
-        L._band_keys = real
+        L.band_keys = real
     assert got == _datasketch_pairs(sig, bands, rows, scheme)
     for g in groups.groups:  # a bucket kept as a group shares one band in full
         assert np.array_equal(g, np.sort(g))
@@ -876,14 +876,14 @@ def test_jaccard_many_equals_jaccard_pair_by_pair(texts, n):
 
 def test_large_buckets_stay_groups_and_give_the_same_clusters():
     # 60 near-identical lines share every band: one group, not 1,770 explicit pairs.
-    from dedup.lsh import candidates
+    from dedup.lsh import LshOptions, candidates
 
     texts = [f"ortak bir satır burada yazıyor ve sonunda numara var {i}" for i in range(60)]
     sets = shingle_sets([normalize(t) for t in texts], "char", 5)
     sig = signatures(sets, 128, 1, "affine32")
-    c = candidates(sig, 32, 4, max_pair_bucket=8)
+    c = candidates(sig, 32, 4, LshOptions(max_pair_bucket=8))
     assert len(c.groups) >= 1 and c.implied_pairs >= 60 * 59 // 2
-    full = candidates(sig, 32, 4, max_pair_bucket=10_000)
+    full = candidates(sig, 32, 4, LshOptions(max_pair_bucket=10_000))
     sim = lambda a, b: jaccard(sets[a], sets[b])  # noqa: E731
     got, _ = star_clusters(60, list(range(60)), c, sim, 0.6)
     want, _ = star_clusters(60, list(range(60)), full, sim, 0.6)
@@ -893,12 +893,12 @@ def test_large_buckets_stay_groups_and_give_the_same_clusters():
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 40), st.integers(1, 300), st.floats(0.0, 1.0), st.booleans())
 def test_counting_equal_bytes_as_words_equals_count_nonzero(rows, cols, share, strided):
-    from dedup.lsh import _count_true
+    from dedup.lsh import count_true
 
     rng = np.random.default_rng(rows * 1000 + cols)
     eq = rng.random((rows, cols * (2 if strided else 1))) < share
     eq = eq[:, ::2] if strided else eq
-    assert _count_true(eq).tolist() == np.count_nonzero(eq, axis=1).tolist()
+    assert count_true(eq).tolist() == np.count_nonzero(eq, axis=1).tolist()
 
 
 def test_sparse_large_buckets_are_screened_and_dense_ones_stay_groups():
@@ -906,7 +906,7 @@ def test_sparse_large_buckets_are_screened_and_dense_ones_stay_groups():
     # sparse bucket: its pairs are screened, none is plausible, and no group is left for
     # the clustering to estimate center by center.  60 near copies make a dense bucket
     # in every band: one group, not 1,770 pairs screened in each band.
-    from dedup.lsh import candidates
+    from dedup.lsh import LshOptions, candidates
 
     rng = np.random.default_rng(3)
     bands, rows = 16, 4
@@ -914,12 +914,12 @@ def test_sparse_large_buckets_are_screened_and_dense_ones_stay_groups():
     sig[:100, :rows] = sig[0, :rows]
     sig[100:160] = sig[100]
     sig[100:160, 40] = np.arange(60, dtype=np.uint32)
-    c = candidates(sig, bands, rows, minimum=0.5)
+    c = candidates(sig, bands, rows, LshOptions(minimum=0.5))
     assert [g.tolist() for g in c.groups] == [list(range(100, 160))]
     assert len(c.pairs) == 0 and c.rejected == 100 * 99 // 2
     assert c.implied_pairs == 100 * 99 // 2 + 60 * 59 // 2
     similarity = lambda a, b: float(np.mean(sig[a] == sig[b]))  # noqa: E731
-    full = candidates(sig, bands, rows, max_pair_bucket=10_000)
+    full = candidates(sig, bands, rows, LshOptions(max_pair_bucket=10_000))
     got, _ = star_clusters(200, list(range(200)), c, similarity, 0.65)
     want, _ = star_clusters(200, list(range(200)), full, similarity, 0.65)
     assert got == want and len(got) == 1 and len(got[0].members) == 59
@@ -1086,11 +1086,11 @@ def test_native_lsh_screen_equals_numpy_on_many_buckets(num_perm, rows, key_bits
     # bits, every band tag is equal: every failing pair is checked for an earlier
     # shared band, on low bytes and then on full values.
     import dedup.lsh as L
-    from dedup.lsh import candidates
+    from dedup.lsh import LshOptions, candidates
 
     if key_bits < 64:
-        real = L._band_keys
-        monkeypatch.setattr(L, "_band_keys", lambda v, *a: real(v, *a) & np.uint64((1 << key_bits) - 1))
+        real = L.band_keys
+        monkeypatch.setattr(L, "band_keys", lambda v, *a: real(v, *a) & np.uint64((1 << key_bits) - 1))
 
     rng = np.random.default_rng(num_perm + rows)
     bands = num_perm // rows
@@ -1102,8 +1102,8 @@ def test_native_lsh_screen_equals_numpy_on_many_buckets(num_perm, rows, key_bits
     sig[2000:2300, :rows] = sig[2000, :rows]  # a sparse bucket of 300 in band 0
     sig[2300:3000, rows : 2 * rows] = rng.integers(0, 40, size=(700, 1)).astype(np.uint32)  # small buckets in band 1
     sig[2300:3000] = (sig[2300:3000] & np.uint32(0xFFFFFF00)) | (sig[0] & np.uint32(0xFF))  # equal low bytes: full values decide
-    got = candidates(sig, bands, rows, minimum=0.5, native=True)
-    want = candidates(sig, bands, rows, minimum=0.5, native=False)
+    got = candidates(sig, bands, rows, LshOptions(minimum=0.5, native=True))
+    want = candidates(sig, bands, rows, LshOptions(minimum=0.5, native=False))
     assert got.pairs.tolist() == want.pairs.tolist() and len(got.pairs) > 1000
     # Bands in threads (numpy path, and the kernel's reading a spill): the same result.
     from dedup.spill import SignatureSpill
@@ -1111,7 +1111,7 @@ def test_native_lsh_screen_equals_numpy_on_many_buckets(num_perm, rows, key_bits
     with SignatureSpill(num_perm, bands, rows) as spill:
         spill.append(sig)
         for native in (False, True):
-            threaded = candidates(spill, bands, rows, minimum=0.5, native=native, threads=3, chunk=64)
+            threaded = candidates(spill, bands, rows, LshOptions(minimum=0.5, native=native, threads=3, chunk=64))
             assert threaded.pairs.tolist() == want.pairs.tolist()
             assert (threaded.rejected, threaded.implied_pairs) == (want.rejected, want.implied_pairs)
             assert [g.tolist() for g in threaded.groups] == [g.tolist() for g in want.groups]
@@ -1136,21 +1136,21 @@ def test_lsh_in_threads_reports_every_band_and_stops_on_a_failing_band(threads, 
     steps = []
     with SignatureSpill(64, 16, 4) as spill:
         spill.append(sig)
-        L.candidates(spill, 16, 4, lambda: steps.append(1), minimum=0.5, threads=threads)
+        L.candidates(spill, 16, 4, L.LshOptions(minimum=0.5, threads=threads), on_band=lambda: steps.append(1))
         assert len(steps) == 16
         steps.clear()
-        L.candidates(spill, 16, 4, lambda: steps.append(1), threads=threads)  # no minimum
+        L.candidates(spill, 16, 4, L.LshOptions(threads=threads), on_band=lambda: steps.append(1))  # no minimum
         assert len(steps) == 16
-        real = L._band_values
+        real = L.band_values
 
         def band_values(s, band, rows):
             if band == 2:
                 raise OSError("band file gone")
             return real(s, band, rows)
 
-        monkeypatch.setattr(L, "_band_values", band_values)
+        monkeypatch.setattr(L, "band_values", band_values)
         with pytest.raises(OSError, match="band file gone"):
-            L.candidates(spill, 16, 4, minimum=0.5, threads=threads)
+            L.candidates(spill, 16, 4, L.LshOptions(minimum=0.5, threads=threads))
     assert not [t for t in threading.enumerate() if t.name.startswith("dedup-lsh")]
 
 
@@ -1193,14 +1193,14 @@ def test_signature_spill_reads_from_many_threads_at_once():
 @native_only
 @pytest.mark.parametrize("rows", [1, 3, 5, 8])
 def test_native_band_keys_equal_numpy(rows):
-    from dedup.lsh import _band_keys
+    from dedup.lsh import band_keys
 
     v = np.random.default_rng(rows).integers(0, 2**32, (5000, 12), dtype=np.uint64).astype(np.uint32)
     v[100:200] = v[0]
     for values in (v[:, :rows], v[:, 4 : 4 + rows]):  # contiguous or not
-        assert np.array_equal(_band_keys(values, True), _band_keys(values, False))
+        assert np.array_equal(band_keys(values, True), band_keys(values, False))
     with pytest.raises(ValueError, match="uint32"):
-        _band_keys(v.astype(np.uint64)[:, :rows], True)
+        band_keys(v.astype(np.uint64)[:, :rows], True)
 
 
 @native_only
@@ -1251,7 +1251,7 @@ def test_candidates_filtered_by_estimate_are_exactly_the_plausible_pairs(seed, m
     # comparing full values, with the numpy screen and with the compiled one.  Rows
     # 5-9 have every low byte equal to row 0's, so the low bytes alone would take
     # wrong decisions for them.
-    from dedup.lsh import candidates
+    from dedup.lsh import LshOptions, candidates
     from dedup.spill import SignatureSpill
 
     rng = np.random.default_rng(seed)
@@ -1270,7 +1270,7 @@ def test_candidates_filtered_by_estimate_are_exactly_the_plausible_pairs(seed, m
         spill.append(sig[:17])
         spill.append(sig[17:])
         source = spill if spilled else sig
-        got = candidates(source, bands, rows, max_pair_bucket=max_bucket, minimum=minimum, chunk=7, native=native, threads=threads)
+        got = candidates(source, bands, rows, LshOptions(max_pair_bucket=max_bucket, minimum=minimum, chunk=7, native=native, threads=threads))
     if max_bucket > 40:  # no large bucket: every pair is explicit
         assert got.pairs.tolist() == plausible.tolist()
         assert got.distinct_pairs == len(every) and got.rejected == len(every) - len(plausible)
