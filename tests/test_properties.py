@@ -5,14 +5,12 @@ duplicates within and across documents."""
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import json
 import re
 import tempfile
 from collections import Counter
 from pathlib import Path
-from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,8 +22,7 @@ from dedup.normalize import normalize, weighted_length
 from dedup.report import build_report, output_texts
 from dedup.shingle import jaccard, shingle_sets
 from dedup.split import split
-
-detect_module = importlib.import_module("dedup.detect")
+from dedup.tuning import Tuning
 
 PROPS = settings(max_examples=40, deadline=None)
 
@@ -319,8 +316,7 @@ def test_document_order_only_changes_which_exact_copy_is_kept(docs, cfg, rnd):
 @given(corpus(max_docs=5), config())
 def test_batching_does_not_change_the_result(docs, cfg):
     whole = detect(docs, cfg)
-    with mock.patch.object(detect_module, "_batches", lambda documents: ([doc] for doc in documents)):
-        split_up = detect(docs, cfg)
+    split_up = detect(docs, cfg, tuning=Tuning(batch_docs=1))  # a batch per document
     assert split_up.clusters == whole.clusters
     assert split_up.removed == whole.removed
     assert split_up.stats == whole.stats

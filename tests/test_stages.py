@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from dedup import Document, ScanConfig, detect, scan
 from dedup.cluster import star_clusters
 from dedup.cut import cut, cut_length
-from dedup.lsh import candidate_pairs, candidate_probability, choose_params
+from dedup.lsh import Candidates, candidate_pairs, candidate_probability, choose_params
 from dedup.report import render_markdown
 from dedup.normalize import _TABLE, _translate, normalize, weighted_length
 from dedup.shingle import jaccard, shingle_sets
@@ -52,6 +52,11 @@ def hang_guard(seconds: int):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def one_by_one(similarity):
+    """The vectorized similarities star_clusters asks for, from a function of one pair."""
+    return lambda center, others: np.array([similarity(center, o) for o in others.tolist()], dtype=float)
 
 
 def block_texts(text: str, unit: str = "line") -> list[str]:
@@ -681,12 +686,13 @@ def test_chain_fixture_is_a_chain():
 
 def test_star_clusters_do_not_chain():
     sims = {(0, 1): 0.9, (1, 2): 0.9, (0, 2): 0.1}
-    pairs = np.array([[0, 1], [1, 2], [0, 2]])
-    clusters, counts = star_clusters(3, [0, 1, 2], pairs, lambda a, b: sims[(min(a, b), max(a, b))], 0.7)
+    pairs = Candidates.from_pairs(3, [[0, 1], [1, 2], [0, 2]])
+    similarities = one_by_one(lambda a, b: sims[(min(a, b), max(a, b))])
+    clusters, counts = star_clusters(3, [0, 1, 2], pairs, similarities, 0.7)
     assert [(c.center, [m for m, _ in c.members]) for c in clusters] == [(0, [1])]
     assert counts["accepted_pairs"] == 1
     # The middle node ranked first takes both ends.
-    clusters, _ = star_clusters(3, [1, 0, 2], pairs, lambda a, b: sims[(min(a, b), max(a, b))], 0.7)
+    clusters, _ = star_clusters(3, [1, 0, 2], pairs, similarities, 0.7)
     assert [(c.center, sorted(m for m, _ in c.members)) for c in clusters] == [(1, [0, 2])]
 
 
@@ -884,7 +890,7 @@ def test_large_buckets_stay_groups_and_give_the_same_clusters():
     c = candidates(sig, 32, 4, LshOptions(max_pair_bucket=8))
     assert len(c.groups) >= 1 and c.implied_pairs >= 60 * 59 // 2
     full = candidates(sig, 32, 4, LshOptions(max_pair_bucket=10_000))
-    sim = lambda a, b: jaccard(sets[a], sets[b])  # noqa: E731
+    sim = one_by_one(lambda a, b: jaccard(sets[a], sets[b]))
     got, _ = star_clusters(60, list(range(60)), c, sim, 0.6)
     want, _ = star_clusters(60, list(range(60)), full, sim, 0.6)
     assert got == want and len(got) >= 1
@@ -918,7 +924,7 @@ def test_sparse_large_buckets_are_screened_and_dense_ones_stay_groups():
     assert [g.tolist() for g in c.groups] == [list(range(100, 160))]
     assert len(c.pairs) == 0 and c.rejected == 100 * 99 // 2
     assert c.implied_pairs == 100 * 99 // 2 + 60 * 59 // 2
-    similarity = lambda a, b: float(np.mean(sig[a] == sig[b]))  # noqa: E731
+    similarity = one_by_one(lambda a, b: float(np.mean(sig[a] == sig[b])))
     full = candidates(sig, bands, rows, LshOptions(max_pair_bucket=10_000))
     got, _ = star_clusters(200, list(range(200)), c, similarity, 0.65)
     want, _ = star_clusters(200, list(range(200)), full, similarity, 0.65)
@@ -1117,7 +1123,7 @@ def test_native_lsh_screen_equals_numpy_on_many_buckets(num_perm, rows, key_bits
             assert [g.tolist() for g in threaded.groups] == [g.tolist() for g in want.groups]
     assert (got.rejected, got.implied_pairs) == (want.rejected, want.implied_pairs) and got.rejected > 10_000
     assert [g.tolist() for g in got.groups] == [g.tolist() for g in want.groups]
-    similarity = lambda a, b: float(np.mean(sig[a] == sig[b]))  # noqa: E731
+    similarity = one_by_one(lambda a, b: float(np.mean(sig[a] == sig[b])))
     assert star_clusters(3000, list(range(3000)), got, similarity, 0.65) == star_clusters(3000, list(range(3000)), want, similarity, 0.65)
 
 
@@ -1348,46 +1354,40 @@ def _page(i: int) -> bytes:
 
 
 def test_known_texts_are_keyed_but_not_signed_again():
-    import importlib
+    from dedup.analyze import analyze_batch
 
-    detect_module = importlib.import_module("dedup.detect")
     config = ScanConfig()
-    first = detect_module.analyze_batch([_page(1), _page(2)], config)
+    first = analyze_batch([_page(1), _page(2)], config)
     assert len(first.new_keys) == 4 and first.signed.tolist() == [0, 1, 2, 3]  # menu, story 1, widget, story 2
-    again = detect_module.analyze_batch([_page(3)], config, known=set(first.new_keys))
+    again = analyze_batch([_page(3)], config, known=set(first.new_keys))
     assert len(again.new_keys) == 3 and first.new_keys[0] in again.new_keys
     assert again.signed.tolist() == [1] and again.sigs.shape == (1, config.num_perm)  # only the new story
     # The one signature made is the one made without skipping.
-    full = detect_module.analyze_batch([_page(3)], config)
+    full = analyze_batch([_page(3)], config)
     assert np.array_equal(again.sigs[0], full.sigs[1])
 
 
-def test_a_worker_signs_boilerplate_once_and_forgets_the_least_recent(monkeypatch):
-    import importlib
+def test_a_worker_signs_boilerplate_once_and_forgets_the_least_recent():
+    from dedup.analyze import RecentKeys, analyze_batch, analyze_remembering
 
-    detect_module = importlib.import_module("dedup.detect")
-    monkeypatch.setattr(detect_module, "_signed_here", {})
-    monkeypatch.setattr(detect_module, "WORKER_KEYS", 8)
+    memory = RecentKeys(8)  # what a worker remembers having signed
     config = ScanConfig()
-    signed = [len(detect_module._analyze_in_worker([_page(i)], config, None).signed) for i in range(12)]
+    signed = [len(analyze_remembering([_page(i)], config, None, memory).signed) for i in range(12)]
     assert signed[0] == 3 and set(signed[1:]) == {1}  # menu and widget signed by the first batch only
-    assert len(detect_module._signed_here) <= 8
-    menu_key = detect_module.analyze_batch([_page(0)], config).new_keys[0]
-    assert menu_key in detect_module._signed_here  # met in every batch: never the least recent
-    story0 = detect_module.analyze_batch([_page(0)], config).new_keys[1]
-    assert story0 not in detect_module._signed_here  # forgotten: it would be signed again
-    assert len(detect_module._analyze_in_worker([_page(0)], config, None).signed) == 1
+    assert len(memory) <= 8
+    menu_key = analyze_batch([_page(0)], config).new_keys[0]
+    assert menu_key in memory  # met in every batch: never the least recent
+    story0 = analyze_batch([_page(0)], config).new_keys[1]
+    assert story0 not in memory  # forgotten: it would be signed again
+    assert len(analyze_remembering([_page(0)], config, None, memory).signed) == 1
 
 
-def test_boilerplate_in_every_batch_gives_the_same_result_with_workers(monkeypatch):
-    import importlib
+def test_boilerplate_in_every_batch_gives_the_same_result_with_workers():
+    from dedup.tuning import Tuning
 
-    detect_module = importlib.import_module("dedup.detect")
     documents = [Document(id=f"p{i}.txt", text=_page(i % 40).decode(), order=i) for i in range(300)]
     whole = detect(documents, ScanConfig(jobs=1))
-    real = detect_module._batches
-    monkeypatch.setattr(detect_module, "_batches", lambda docs: real(docs, max_docs=9))
-    split_up = detect(iter(documents), ScanConfig(jobs=2))
+    split_up = detect(iter(documents), ScanConfig(jobs=2), tuning=Tuning(batch_docs=9))
     assert split_up.clusters == whole.clusters and split_up.removed == whole.removed
     assert split_up.stats == whole.stats
     assert whole.stats["distinct_texts"] == 42  # menu, widget and 40 stories
@@ -1583,13 +1583,14 @@ def test_report_md_stays_short_for_a_menu_on_every_page(tmp_path):
     assert [int(c) for _, _, c in rows] == sorted(lost.values(), reverse=True)[:5]
 
 
-def test_a_large_near_family_is_verified_in_chunks_with_the_same_result(tmp_path, monkeypatch):
+def test_a_large_near_family_is_verified_in_chunks_with_the_same_result(tmp_path):
     """A footer numbered with the page is a near copy on every page: one center with as
     many candidates as pages.  They are estimated and verified a chunk at a time (to
     bound memory); the chunk size changes nothing in the result."""
-    import sys
+    from dedup.report import build_report, output_texts
+    from dedup.scan import read_corpus
+    from dedup.tuning import DEFAULT_TUNING, Tuning
 
-    detect_module = sys.modules["dedup.detect"]  # dedup.detect is also the function's name
     footer = ("Yasal Uyarı: Sitemizde yayınlanan haber, yorum, fotoğraf ve videoların tüm hakları saklıdır; "
               "kaynak gösterilmeden kısmen ya da tamamen kullanılamaz ve kopyalanamaz.")
     words = ("kent", "meclis", "yağmur", "okul", "liman", "tren", "orman", "sergi", "pazar", "köprü",
@@ -1600,14 +1601,16 @@ def test_a_large_near_family_is_verified_in_chunks_with_the_same_result(tmp_path
     docs = {f"p{i:02d}.txt": f"{' '.join(rng.choices(words, k=12))}.\n{footer} Haber no: {rng.randrange(10 ** (1 + i % 9))}.\n"
             for i in range(40)}
     src = write_docs(tmp_path / "in", docs)
+    _, _, documents = read_corpus([src], ScanConfig())
     results = {}
-    for chunk in (4, detect_module.VERIFY_CHUNK):  # 39 candidates: nine chunks of 4 and one of 3
-        monkeypatch.setattr(detect_module, "VERIFY_CHUNK", chunk)
-        res = scan([src], tmp_path / f"out{chunk}", ScanConfig())
-        results[chunk] = (json.dumps(res.report, sort_keys=True), [res.outputs[i] for i in range(len(res.outputs))])
-        sims = {m["similarity"] for c in res.report["clusters"] for m in c["members"] if m["match"] == "near"}
-        family = [c for c in res.report["clusters"] if c["kind"] == "near"]
+    for chunk in (4, DEFAULT_TUNING.verify_chunk):  # 39 candidates: nine chunks of 4 and one of 3
+        det = detect(documents, ScanConfig(), tuning=Tuning(verify_chunk=chunk))
+        outputs = output_texts(det)
+        report = build_report(det, ScanConfig(), outputs, [d.source for d in documents])
+        results[chunk] = (json.dumps(report, sort_keys=True), [outputs[i] for i in range(len(outputs))])
+        sims = {m["similarity"] for c in report["clusters"] for m in c["members"] if m["match"] == "near"}
+        family = [c for c in report["clusters"] if c["kind"] == "near"]
         assert len(family) == 1 and family[0]["size"] == 40
         assert len(sims) >= 5  # the copies are not all equally close
         assert all("Yasal Uyarı" not in out for out in results[chunk][1][1:])
-    assert results[4] == results[detect_module.VERIFY_CHUNK]
+    assert results[4] == results[DEFAULT_TUNING.verify_chunk]
