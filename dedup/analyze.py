@@ -79,7 +79,7 @@ def analyze_batch(
     known: Container[int] = (),
 ) -> AnalyzedBatch:
     """Split, normalize, key, shingle and sign a batch of documents (pure); texts may
-    come as UTF-8 (:attr:`Document.data`: half the size to send to a worker).
+    come as UTF-8 (:attr:`Document.data`: less to send to a worker than a string).
     ``perms``: the MinHash permutations (:func:`dedup.signatures.permutations`), so
     that a worker need not import datasketch to make them.  Keys in ``known`` (texts
     whose signature the caller has already) are listed but not shingled or signed:

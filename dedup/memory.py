@@ -10,8 +10,8 @@ __all__ = ["release_memory"]
 
 def release_memory() -> None:
     """Give freed memory back to the system.  glibc keeps the heap pages that were
-    freed, so after the analysis of a large corpus the process would hold hundreds of
-    MB it no longer uses.  Does nothing where there is no ``malloc_trim``."""
+    freed, so after the analysis of a large corpus the process would go on holding
+    much memory it no longer uses.  Does nothing where there is no ``malloc_trim``."""
     if _malloc_trim is not None:
         _malloc_trim(0)
 

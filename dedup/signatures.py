@@ -123,7 +123,7 @@ def signatures(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme:
         if len(shingles[i]) == 0:
             raise ValueError("cannot sign an empty shingle set")
         out[i] = m.hashvalues
-    # A huge block (a 50 MB document on one line): update_batch builds a
+    # A huge block (a whole document on one line): update_batch builds a
     # (values x num_perm) matrix, so feed it in chunks to bound memory.
     for i in (i for i, s in enumerate(shingles) if len(s) > CHUNK):
         m = MinHash(**kwargs)

@@ -52,8 +52,8 @@ def _lines(text: str, begin: int):
 def _line_rows(text: str, begin: int) -> list[tuple[int, int, int, int, int]]:
     """:func:`split_rows` for ``unit="line"`` when ``\\n`` is the only line break: the
     lines come from one ``str.split`` instead of a regular expression, and each is
-    stripped twice instead of three times: about 3x faster on news text, and the
-    analysis splits every document."""
+    stripped twice instead of three times: several times faster on news text, and
+    the analysis splits every document."""
     rows: list[tuple[int, int, int, int, int]] = []
     append = rows.append
     pos = begin
