@@ -282,6 +282,7 @@ class NodeBlocks:
 
     @classmethod
     def of(cls, block_node: np.ndarray, n_nodes: int) -> NodeBlocks:
+        """The blocks of each of ``n_nodes`` nodes, from every block's node (-1: none)."""
         compared = np.flatnonzero(block_node >= 0)
         count = np.bincount(block_node[compared], minlength=n_nodes)
         by_node = compared[np.argsort(block_node[compared], kind="stable")]  # grouped by node, reading order
@@ -293,9 +294,11 @@ class NodeBlocks:
         return np.diff(self.ptr) > 1
 
     def blocks_of(self, node: int) -> np.ndarray:
+        """The blocks of ``node``, in reading order."""
         return self.blocks[self.ptr[node] : self.ptr[node + 1]]
 
     def first_block(self, node: int) -> int:
+        """The first block of ``node`` in reading order."""
         return int(self.blocks[self.ptr[node]])
 
 
@@ -353,6 +356,7 @@ class NodeMerger:
         self.work = [0.0, 0.0, 0.0]  # seconds of each step of the analysis, summed over batches
 
     def add(self, res: AnalyzedBatch) -> None:
+        """Merge the next batch (batches come in document order)."""
         node_of_key = self.node_of_key
         slot_node = np.empty(len(res.new_keys), dtype=np.int64)
         sig_row = np.full(len(res.new_keys), -1, dtype=np.int64)

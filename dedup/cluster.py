@@ -36,12 +36,16 @@ PROGRESS_STEP = 4096  # visited nodes between two progress reports
 
 @dataclass(frozen=True, slots=True)
 class NodeCluster:
+    """A cluster of nodes: its center and the members that joined it."""
+
     center: int
     members: tuple[tuple[int, float], ...]  # (node, similarity to center), center excluded
 
 
 @dataclass(frozen=True, slots=True)
 class Member:
+    """A block of a cluster."""
+
     doc: int  # index into Detection.documents
     block: int  # index into that document's blocks
     similarity: float  # verified similarity to the canonical block (1.0: same normalized text)
@@ -50,6 +54,8 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class Cluster:
+    """Blocks that are copies of one another; the first is the canonical copy (kept)."""
+
     id: int
     kind: str  # "exact": all members share one normalized text; "near" otherwise
     scope: str  # "within": one document; "across": several
@@ -57,6 +63,7 @@ class Cluster:
 
     @property
     def canonical(self) -> Member:
+        """The block that is kept."""
         return self.members[0]
 
 

@@ -46,6 +46,9 @@ __all__ = ["ESTIMATE_MARGIN", "Cluster", "Detection", "Member", "analyze_batch",
 
 @dataclass
 class Detection:
+    """What detection found: the documents, their blocks, the clusters and, per
+    document, the blocks to remove; ``stats`` go into the report, ``timings`` never."""
+
     documents: list[Document]
     blocks: list[Blocks]  # per document (a sequence of Block)
     clusters: list[Cluster]
@@ -94,7 +97,7 @@ def _detect(stream: Iterable[Document], config: ScanConfig, spill: SignatureSpil
     t1 = time.perf_counter()
     with progress_bar(spill.bands, "candidates", "band", progress) as pbar:
         cands = find_candidates(spill, config, tuning, pbar.update)
-    verifier = Verifier.for_candidates(spill, analysis, cands, ranking.rank, config.threshold, config.shingle, config.ngram, tuning)
+    verifier = Verifier.for_candidates(spill, analysis, cands, ranking.rank, config, tuning)
     release_memory()
     timings["lsh"] = time.perf_counter() - t1
 

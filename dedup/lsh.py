@@ -187,6 +187,7 @@ class Candidates:
 
     @classmethod
     def from_pairs(cls, n: int, pairs) -> Candidates:
+        """Candidates of ``n`` nodes that are these pairs only (no large bucket)."""
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         return cls(n, pairs, [], np.zeros(n + 1, dtype=np.int64), np.empty(0, dtype=np.int64))
 

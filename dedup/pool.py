@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 
-__all__ = ["worker_context", "worker_init", "WORKER_DIED"]
+__all__ = ["WORKER_DIED", "worker_context", "worker_init"]
 
 #: The error when a worker process dies (BrokenProcessPool).
 WORKER_DIED = (

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import xxhash
 
-__all__ = ["shingle_sets", "shingle_hashes", "jaccard", "jaccard_many", "sorted_unique", "SHINGLE_KINDS"]
+__all__ = ["SHINGLE_KINDS", "jaccard", "jaccard_many", "shingle_hashes", "shingle_sets", "sorted_unique"]
 
 SHINGLE_KINDS = ("char", "word")
 

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["signatures", "signatures_numpy", "signatures_flat", "permutations", "resolve_engine", "SCHEMES", "ENGINES", "NATIVE"]
+__all__ = ["ENGINES", "NATIVE", "SCHEMES", "permutations", "resolve_engine", "signatures", "signatures_flat", "signatures_numpy"]
 
 try:
     from . import _kernels
@@ -117,7 +117,7 @@ def signatures(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme:
     def values(s: np.ndarray) -> list[int]:
         return (s if scheme == "affine64" else s >> np.uint64(32)).tolist()
 
-    kwargs = dict(num_perm=num_perm, seed=seed, scheme=scheme, hashfunc=_identity)
+    kwargs = {"num_perm": num_perm, "seed": seed, "scheme": scheme, "hashfunc": _identity}
     small = [i for i, s in enumerate(shingles) if len(s) <= CHUNK]
     for i, m in zip(small, MinHash.generator((values(shingles[i]) for i in small), **kwargs)):
         if len(shingles[i]) == 0:

@@ -25,6 +25,7 @@ import tempfile
 import threading
 import weakref
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 
@@ -57,9 +58,10 @@ class SignatureSpill:
                 # Removed at exit at the latest, should an interruption fall between
                 # this constructor and the caller's with statement.
                 self._finalizer = weakref.finalize(self, shutil.rmtree, self._dir, True)
-            self._rows_file = open(self._dir / "rows", "wb")
+            # Open until the signatures are read (see _finish_writing) or close().
+            self._rows_file = open(self._dir / "rows", "wb")  # noqa: SIM115
             for b in range(bands):
-                self._band_files.append(open(self._dir / f"band-{b:03d}", "wb"))
+                self._band_files.append(open(self._dir / f"band-{b:03d}", "wb"))  # noqa: SIM115
         except BaseException:
             self.close()
             raise
@@ -75,6 +77,7 @@ class SignatureSpill:
 
     # writing -------------------------------------------------------------------
     def append(self, sigs: np.ndarray) -> None:
+        """Add signatures after those appended before (not once reading has begun)."""
         if self._low is not None:
             raise RuntimeError("append after the signatures were read")
         sigs = np.ascontiguousarray(sigs, dtype=np.uint32)
@@ -107,6 +110,7 @@ class SignatureSpill:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """``(signatures, num_perm)``, like a matrix's."""
         return (self.n, self.num_perm)
 
     @property
@@ -187,6 +191,7 @@ class SignatureSpill:
         self._next = int((self._next + len(rows)) % cap)
 
     def close(self) -> None:
+        """Close the files and remove the folder (once; also without a with statement)."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -198,7 +203,7 @@ class SignatureSpill:
         if self._dir is not None:
             self._finalizer()  # removes the folder, once
 
-    def __enter__(self) -> SignatureSpill:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

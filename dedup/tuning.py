@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-__all__ = ["Tuning", "DEFAULT_TUNING"]
+__all__ = ["DEFAULT_TUNING", "Tuning"]
 
 
 @dataclass(frozen=True, slots=True)

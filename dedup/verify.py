@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .analyze import Analysis
+from .config import ScanConfig
 from .lsh import Candidates, low_bytes
 from .normalize import normalize
 from .shingle import jaccard_many, shingle_sets
@@ -49,6 +50,7 @@ class NodeTexts:
         return self.analysis.documents[doc].text
 
     def __call__(self, node: int) -> str:
+        """The normalized text of ``node``."""
         a = self.analysis
         f = a.nodes.first_block(node)
         start, end = a.rows[f, 0:2].tolist()
@@ -80,7 +82,15 @@ class ShingleCache:
     work, so :meth:`load` shingles ``ahead`` nodes at once: the ones asked for, then
     the next of ``order`` (the order they will be needed in)."""
 
-    def __init__(self, texts: Callable[[int], str], shingle: str, ngram: int, order: Sequence[int] = (), ahead: int = DEFAULT_TUNING.shingle_ahead, capacity: int = DEFAULT_TUNING.shingle_cache):
+    def __init__(
+        self,
+        texts: Callable[[int], str],
+        shingle: str,
+        ngram: int,
+        order: Sequence[int] = (),
+        ahead: int = DEFAULT_TUNING.shingle_ahead,
+        capacity: int = DEFAULT_TUNING.shingle_cache,
+    ):
         self.texts, self.shingle, self.ngram = texts, shingle, ngram
         self.order, self.ahead, self.capacity = order, ahead, capacity
         self._next = 0  # the next of order to shingle ahead
@@ -117,10 +127,12 @@ class ShingleCache:
         self._sets.move_to_end(node)
 
     def forget(self, nodes: Sequence[int]) -> None:
+        """Drop the sets of ``nodes`` (they must be here)."""
         for node in nodes:
             del self._sets[node]
 
     def discard(self, node: int) -> None:
+        """Drop the set of ``node`` if it is here."""
         self._sets.pop(node, None)
 
     def trim(self) -> None:
@@ -134,25 +146,25 @@ class Verifier:
     :meth:`plausible`, the MinHash screen of candidates, and :meth:`similarities`, the
     exact Jaccard similarities.  ``sig``: the nodes' signatures (a matrix or a
     :class:`dedup.spill.SignatureSpill`); ``texts(node)``: a node's normalized text;
-    ``order``: the order of :func:`shingle_order`.  ``seconds``: time spent computing
-    exact similarities."""
+    ``config``: the threshold and the shingles; ``order``: the order of
+    :func:`shingle_order`.  ``seconds``: time spent computing exact similarities."""
 
-    def __init__(self, sig, texts: Callable[[int], str], threshold: float, shingle: str, ngram: int, order: Sequence[int] = (), tuning: Tuning = DEFAULT_TUNING):
+    def __init__(self, sig, texts: Callable[[int], str], config: ScanConfig, order: Sequence[int] = (), tuning: Tuning = DEFAULT_TUNING):
         self.sig = sig
         # Most estimates need only a quarter of the signature bytes (the low bytes).
         self.low = sig.low if hasattr(sig, "low") else low_bytes(np.asarray(sig))
         self.n_perm = sig.shape[1]
-        self.threshold = threshold
-        self.cutoff = threshold - ESTIMATE_MARGIN
+        self.threshold = config.threshold
+        self.cutoff = config.threshold - ESTIMATE_MARGIN
         self.chunk = tuning.verify_chunk
-        self.cache = ShingleCache(texts, shingle, ngram, order, tuning.shingle_ahead, tuning.shingle_cache)
+        self.cache = ShingleCache(texts, config.shingle, config.ngram, order, tuning.shingle_ahead, tuning.shingle_cache)
         self.seconds = 0.0
 
     @classmethod
-    def for_candidates(cls, sig, analysis: Analysis, cands: Candidates, rank: np.ndarray, threshold: float, shingle: str, ngram: int, tuning: Tuning = DEFAULT_TUNING) -> Verifier:
+    def for_candidates(cls, sig, analysis: Analysis, cands: Candidates, rank: np.ndarray, config: ScanConfig, tuning: Tuning = DEFAULT_TUNING) -> Verifier:
         """A verifier of the nodes of ``analysis``, shingling ahead in the order the
-        clustering meets the explicit pairs of ``cands``."""
-        return cls(sig, NodeTexts(analysis), threshold, shingle, ngram, shingle_order(cands.pairs, rank, analysis.n_nodes), tuning)
+        clustering meets the explicit pairs of ``cands`` (``rank``: the nodes' ranks)."""
+        return cls(sig, NodeTexts(analysis), config, shingle_order(cands.pairs, rank, analysis.n_nodes), tuning)
 
     def estimates(self, center: int, others: np.ndarray) -> np.ndarray:
         """MinHash estimates of the similarity of ``center`` to each of ``others``,

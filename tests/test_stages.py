@@ -22,10 +22,10 @@ from dedup.cluster import star_clusters
 from dedup.cut import cut, cut_length
 from dedup.lsh import Candidates, candidate_pairs, candidate_probability, choose_params
 from dedup.report import render_markdown
-from dedup.normalize import _TABLE, _translate, normalize, weighted_length
+from dedup.normalize import FOLDING_TABLE, fold_characters, normalize, weighted_length
 from dedup.shingle import jaccard, shingle_sets
 from dedup.signatures import signatures
-from dedup.split import _rows, date_header, split, split_rows
+from dedup.split import date_header, general_rows, split, split_rows
 
 from conftest import assert_cut_from, max_break_run, write_docs
 
@@ -141,7 +141,7 @@ def test_split_line_fast_path_gives_the_general_rows(header, lines):
     # Text whose only line break is \n takes a faster path: same rows, to the offset.
     text = header + "\n".join(lines)
     _, begin = date_header(text)
-    assert split_rows(text, "line") == _rows(text, begin, "line")
+    assert split_rows(text, "line") == general_rows(text, begin, "line")
 
 
 @FAST
@@ -370,15 +370,15 @@ def test_normalize_format_characters_vanish():
 @given(st.text(alphabet=st.one_of(st.characters(max_codepoint=0x2FF), st.sampled_from("şŞğĞıİæÆ’‘“”–—…•″€₺„‹›‚´\u0307\u200bΐ"), st.characters()), max_size=40))
 def test_fast_translation_equals_the_table(text):
     # normalize() takes a Latin-1 byte-table shortcut; it must agree with the table.
-    assert _translate(text) == text.translate(_TABLE)
+    assert fold_characters(text) == text.translate(FOLDING_TABLE)
 
 
 def test_fast_translation_equals_the_table_on_the_seeds(seeds):
     texts = [f.read_text(encoding="utf-8") for f in sorted(seeds.glob("*.txt"))]
     assert texts
     for text in texts:
-        assert _translate(text) == text.translate(_TABLE)
-        assert _translate(text.upper()) == text.upper().translate(_TABLE)
+        assert fold_characters(text) == text.translate(FOLDING_TABLE)
+        assert fold_characters(text.upper()) == text.upper().translate(FOLDING_TABLE)
 
 
 def test_normalize_nfkc_full_width_and_ligatures():
