@@ -12,10 +12,9 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from conftest import assert_cut_from, max_break_run
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import assert_cut_from, max_break_run
 
 from dedup import Document, ScanConfig, detect, scan
 from dedup.normalize import normalize, weighted_length
@@ -320,6 +319,21 @@ def test_batching_does_not_change_the_result(docs, cfg):
     assert split_up.clusters == whole.clusters
     assert split_up.removed == whole.removed
     assert split_up.stats == whole.stats
+
+
+#: Every size of the detection at its smallest: one document per batch, one candidate
+#: per chunk, one shingle set and one signature row kept in memory.
+TINY = Tuning(batch_chars=1, batch_docs=1, worker_keys=1, spill_cache_rows=1, lsh_chunk=1, verify_chunk=1, shingle_ahead=1, shingle_cache=1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(corpus(max_docs=5), config())
+def test_tuning_does_not_change_the_result(docs, cfg):
+    whole = detect(docs, cfg)
+    tiny = detect(docs, cfg, tuning=TINY)
+    assert tiny.clusters == whole.clusters
+    assert tiny.removed == whole.removed
+    assert tiny.stats == whole.stats
 
 
 # --------------------------------------------------------------------------- on disk
