@@ -41,7 +41,7 @@ from .spill import SignatureSpill
 from .tuning import DEFAULT_TUNING, Tuning
 from .verify import ESTIMATE_MARGIN, Verifier
 
-__all__ = ["ESTIMATE_MARGIN", "Cluster", "Detection", "Member", "analyze_batch", "detect"]
+__all__ = ["ESTIMATE_MARGIN", "Cluster", "Detection", "Member", "analyze_batch", "detect", "find_candidates"]
 
 
 @dataclass
@@ -80,7 +80,14 @@ def detect(
         return _detect(documents, config, spill, progress, expected, tuning)
 
 
-def _detect(stream: Iterable[Document], config: ScanConfig, spill: SignatureSpill, progress: bool, expected, tuning: Tuning) -> Detection:
+def _detect(
+    stream: Iterable[Document],
+    config: ScanConfig,
+    spill: SignatureSpill,
+    progress: bool,
+    expected: int | Callable[[], int | None] | None,
+    tuning: Tuning,
+) -> Detection:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     if expected is None and isinstance(stream, Sequence):
@@ -97,10 +104,10 @@ def _detect(stream: Iterable[Document], config: ScanConfig, spill: SignatureSpil
     t1 = time.perf_counter()
     with progress_bar(spill.bands, "candidates", "band", progress) as pbar:
         cands = find_candidates(spill, config, tuning, pbar.update)
-    verifier = Verifier.for_candidates(spill, analysis, cands, ranking.rank, config, tuning)
     release_memory()
     timings["lsh"] = time.perf_counter() - t1
 
+    verifier = Verifier.for_candidates(spill, analysis, cands, ranking.rank, config, tuning)
     t2 = time.perf_counter()
     with progress_bar(analysis.n_nodes, "verify+cluster", "text", progress) as pbar:
         node_clusters, pair_counts = star_clusters(
