@@ -26,10 +26,11 @@ The corpora are made once under ``WORK`` by ``benchmarks/corpus.py`` (it needs
 and 5 MB with a numbered boilerplate paragraph on every page (one near family as large
 as the corpus).  ``seeds/`` is always one of them.
 
-``--time BASE_SRC`` times ``dedup scan WORK/c10/docs --jobs 2`` from this tree and from
-``BASE_SRC`` (another checkout of dedup, e.g. ``git archive`` of the commit before,
-with the compiled ``dedup/_kernels*.so`` copied in), alternating, ``--runs`` times
-each, and prints the medians of the wall time of the whole process.
+``--time BASE_SRC`` times ``dedup scan WORK/c10/docs --jobs 2`` (or ``--jobs N``) from
+this tree and from ``BASE_SRC`` (another checkout of dedup, e.g. ``git archive`` of the
+commit before, with the compiled ``dedup/_kernels*.so`` copied in), alternating,
+``--runs`` times each, and prints the median and the best of the wall time of the
+whole process and of its CPU time (the scan process's own, without its workers).
 
 Every run is independent of the others; the machine should be otherwise idle while
 timing.
@@ -41,6 +42,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -143,20 +145,31 @@ def compare(old: dict, new: dict) -> list[str]:
 
 
 def timing(args) -> None:
+    """Wall time and CPU time (user + system) of each run; on a shared machine the CPU
+    time and the fastest run are the steadier.  The CPU time is the scan process's
+    own: the workers are children of the forkserver, not of the scan."""
     corpus = corpus_path(args.work, "c10")
     sources = {"this": args.src, "base": args.time}
-    seconds: dict[str, list[float]] = {k: [] for k in sources}
+    wall: dict[str, list[float]] = {k: [] for k in sources}
+    cpu: dict[str, list[float]] = {k: [] for k in sources}
     for k in range(args.runs):
         for label, src in (sources.items() if k % 2 == 0 else reversed(sources.items())):
             cmd, env = dedup_command(src)
             out = args.work / f"time-{label}"
             subprocess.run(["rm", "-rf", str(out)], check=True)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
-            subprocess.run([*cmd, "scan", str(corpus), "--out", str(out), "--jobs", "2", "-q"], env=env, cwd=args.work, check=True)
-            seconds[label].append(time.perf_counter() - t)
-            print(f"run {k + 1} {label}: {seconds[label][-1]:.2f} s", file=sys.stderr)
-    for label, values in seconds.items():
-        print(f"{label:5} median {statistics.median(values):.2f} s  runs {', '.join(f'{v:.2f}' for v in values)}  ({sources[label]})")
+            subprocess.run([*cmd, "scan", str(corpus), "--out", str(out), "--jobs", str(args.jobs), "-q"], env=env, cwd=args.work, check=True)
+            wall[label].append(time.perf_counter() - t)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[label].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+            print(f"run {k + 1} {label}: {wall[label][-1]:.2f} s wall, {cpu[label][-1]:.2f} s CPU", file=sys.stderr)
+    for label, src in sources.items():
+        w, c = wall[label], cpu[label]
+        print(
+            f"{label:5} wall median {statistics.median(w):.2f} s, fastest {min(w):.2f} s;"
+            f" CPU median {statistics.median(c):.2f} s, least {min(c):.2f} s  ({src})"
+        )
 
 
 def main(argv=None) -> int:
@@ -170,6 +183,7 @@ def main(argv=None) -> int:
     p.add_argument("--options", nargs="+", default=list(OPTION_SETS), choices=list(OPTION_SETS))
     p.add_argument("--time", type=Path, metavar="BASE_SRC", help="time this tree against the dedup in BASE_SRC")
     p.add_argument("--runs", type=int, default=3, help="timed runs of each tree (default: %(default)s)")
+    p.add_argument("--jobs", type=int, default=2, help="--jobs of the timed scans (default: %(default)s)")
     args = p.parse_args(argv)
     args.work = args.work.resolve()
     args.work.mkdir(parents=True, exist_ok=True)
