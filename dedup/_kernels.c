@@ -359,7 +359,7 @@ done:
 }
 
 /* band_keys(values, rows, out): a 64-bit key per row of a band's values (uint32,
- * n rows of rows), the same as dedup.lsh._band_keys computes with numpy. */
+ * n rows of rows), the same as dedup.lsh.band_keys computes with numpy. */
 static PyObject *py_band_keys(PyObject *self, PyObject *args) {
     PyObject *o_values, *o_out;
     Py_ssize_t rows;

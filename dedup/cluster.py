@@ -11,111 +11,185 @@ pairs whose two sides were both taken already.
 
 Because centers are visited in policy order, the center's best block is the best
 block of the whole cluster: it is the canonical copy that is kept.
+:func:`build_clusters` turns the clusters of nodes into clusters of blocks (every block
+of every member node) and the set of blocks each document loses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .lsh import Candidates
 from .shingle import sorted_unique
 
-__all__ = ["NodeCluster", "star_clusters"]
+if TYPE_CHECKING:
+    from .analyze import Analysis
+
+__all__ = ["Cluster", "Member", "NodeCluster", "build_clusters", "star_clusters"]
+
+PROGRESS_STEP = 4096  # visited nodes between two progress reports
 
 
 @dataclass(frozen=True, slots=True)
 class NodeCluster:
+    """A cluster of nodes: its center and the members that joined it."""
+
     center: int
     members: tuple[tuple[int, float], ...]  # (node, similarity to center), center excluded
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A block of a cluster."""
+
+    doc: int  # index into Detection.documents
+    block: int  # index into that document's blocks
+    similarity: float  # verified similarity to the canonical block (1.0: same normalized text)
+    match: str  # "canonical", "exact" or "near"
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """Blocks that are copies of one another; the first is the canonical copy (kept)."""
+
+    id: int
+    kind: str  # "exact": all members share one normalized text; "near" otherwise
+    scope: str  # "within": one document; "across": several
+    members: tuple[Member, ...]  # members[0] is the canonical block (kept)
+
+    @property
+    def canonical(self) -> Member:
+        """The block that is kept."""
+        return self.members[0]
 
 
 def star_clusters(
     n_nodes: int,
     rank: Sequence[int] | np.ndarray,
-    cands: Candidates | np.ndarray,
-    similarity: Callable[[int, int], float],
+    cands: Candidates,
+    similarities: Callable[[int, np.ndarray], np.ndarray],
     threshold: float,
+    *,
     multi: np.ndarray | None = None,
+    plausible: Callable[[int, np.ndarray], np.ndarray] | None = None,
     on_progress: Callable[[int], None] | None = None,
-    estimate: Callable[[int, np.ndarray], np.ndarray] | None = None,
-    estimate_margin: float = 0.15,
-    similarity_many: Callable[[int, np.ndarray], np.ndarray] | None = None,
-    pairs_estimated: bool = False,
 ) -> tuple[list[NodeCluster], dict[str, int]]:
     """Cluster nodes around centers visited in ascending ``rank``.
 
-    ``cands`` are the LSH candidates (or an ``(m, 2)`` array of candidate pairs); ``similarity(a, b)`` the true similarity;
-    ``multi[node]`` is true when the node stands for two or more blocks (an exact
-    cluster even without near neighbours); ``on_progress(k)`` is told that ``k`` more
-    nodes were visited.  ``estimate(center, others)`` (MinHash estimates, vectorized)
-    lets candidates far below the threshold (estimate < threshold - margin) be
-    rejected without the exact check; nothing is ever accepted on an estimate.
-    ``similarity_many(center, others)``, when given, computes the exact similarities
-    of one center to many candidates at once (same values as ``similarity``).
-    ``pairs_estimated`` says the explicit pairs were already filtered by the same
-    estimate test (see :func:`dedup.lsh.candidates`): then only members of large
-    buckets are estimated here.
-    Returns the clusters (only those with two blocks or more) and
-    counts of verified and accepted pairs."""
+    ``cands`` are the LSH candidates: their explicit pairs are taken as they are (LSH
+    screened them by estimate already, see :func:`dedup.lsh.candidates`); the members
+    of their large buckets are screened here by ``plausible(center, others)`` (a mask:
+    which of them may reach the threshold; nothing is ever accepted on it), when
+    given.  ``similarities(center, others)`` gives the true similarities of one center
+    to the candidates that remain, best ranked first.  ``multi[node]`` is true when the
+    node stands for two or more blocks (an exact cluster even without near
+    neighbours); ``on_progress(k)`` is told that ``k`` more nodes were visited.
+
+    Returns the clusters (only those with two blocks or more) and counts of verified,
+    accepted and rejected (by ``plausible``) pairs."""
     rank = np.asarray(rank)
-    if not isinstance(cands, Candidates):
-        cands = Candidates.from_pairs(n_nodes, cands)
     ptr, ids = cands.neighbours()
     has_cands = (np.diff(ptr) > 0) | (np.diff(cands.group_ptr) > 0)
+    visit = _visit_order(rank, has_cands if multi is None else has_cands | multi)
     assigned = np.zeros(n_nodes, dtype=bool)
     clusters: list[NodeCluster] = []
-    verified = accepted = rejected = 0
-    # A node with no candidate and a single block can neither form a cluster nor join
-    # one (candidates are symmetric): only the others are visited, in rank order.
-    relevant = has_cands if multi is None else has_cands | multi
-    visit = np.flatnonzero(relevant)
-    visit = visit[np.argsort(rank[visit], kind="stable")]
+    counts = {"verified_pairs": 0, "accepted_pairs": 0, "rejected_by_estimate": 0}
     if on_progress is not None:
         on_progress(n_nodes - len(visit))
     for visited, center in enumerate(visit.tolist(), start=1):
-        if on_progress is not None and visited % 4096 == 0:
-            on_progress(4096)
+        if on_progress is not None and visited % PROGRESS_STEP == 0:
+            on_progress(PROGRESS_STEP)
         if assigned[center]:
             continue
         assigned[center] = True
         members = []
         if has_cands[center]:
-            paired = ids[ptr[center] : ptr[center + 1]]
-            paired = paired[~assigned[paired]]  # distinct already: pairs are unique
-            grouped = cands.group_members(center)
-            if len(grouped):
-                grouped = sorted_unique(grouped[~assigned[grouped]])
-            if pairs_estimated:
-                # Explicit pairs passed the same estimate test already: only the
-                # members of large buckets still need it.
-                settled, unsure = paired, grouped
-            else:
-                settled, unsure = paired[:0], sorted_unique(np.concatenate((paired, grouped)))
-            if estimate is not None and len(unsure):
-                keep = estimate(center, unsure) >= threshold - estimate_margin
-                rejected += int(len(unsure) - keep.sum())
-                unsure = unsure[keep]
-            others = np.concatenate((settled, unsure))
-            if len(settled) and len(unsure):  # a node can be both paired and grouped
-                others = sorted_unique(others)
-            others = others[np.argsort(rank[others], kind="stable")]
-            if not len(others):
-                sims = []
-            elif similarity_many is not None:
-                sims = similarity_many(center, others).tolist()
-            else:
-                sims = [similarity(center, other) for other in others.tolist()]
+            others = _open_candidates(center, ids[ptr[center] : ptr[center + 1]], cands, assigned, rank, plausible, counts)
+            sims = similarities(center, others).tolist() if len(others) else []
             for other, sim in zip(others.tolist(), sims):
-                verified += 1
+                counts["verified_pairs"] += 1
                 if sim >= threshold:
-                    accepted += 1
+                    counts["accepted_pairs"] += 1
                     assigned[other] = True
                     members.append((other, sim))
         if members or (multi is not None and multi[center]):
             clusters.append(NodeCluster(center, tuple(members)))
     if on_progress is not None:
-        on_progress(len(visit) % 4096)
-    return clusters, {"verified_pairs": verified, "accepted_pairs": accepted, "rejected_by_estimate": rejected}
+        on_progress(len(visit) % PROGRESS_STEP)
+    return clusters, counts
+
+
+def _visit_order(rank: np.ndarray, relevant: np.ndarray) -> np.ndarray:
+    """The nodes worth visiting, in rank order.  A node with no candidate and a single
+    block can neither form a cluster nor join one (candidates are symmetric)."""
+    visit = np.flatnonzero(relevant)
+    return visit[np.argsort(rank[visit], kind="stable")]
+
+
+def _open_candidates(
+    center: int,
+    paired: np.ndarray,
+    cands: Candidates,
+    assigned: np.ndarray,
+    rank: np.ndarray,
+    plausible: Callable[[int, np.ndarray], np.ndarray] | None,
+    counts: dict[str, int],
+) -> np.ndarray:
+    """The candidates of ``center`` not in a cluster yet, best ranked first: its
+    explicit pairs (``paired``) and the plausible members of its large buckets."""
+    paired = paired[~assigned[paired]]  # distinct already: pairs are unique
+    grouped = cands.group_members(center)
+    if len(grouped):
+        grouped = sorted_unique(grouped[~assigned[grouped]])
+    if plausible is not None and len(grouped):
+        keep = plausible(center, grouped)
+        counts["rejected_by_estimate"] += int(len(grouped) - keep.sum())
+        grouped = grouped[keep]
+    others = np.concatenate((paired, grouped))
+    if len(paired) and len(grouped):  # a node can be both paired and grouped
+        others = sorted_unique(others)
+    return others[np.argsort(rank[others], kind="stable")]
+
+
+def build_clusters(node_clusters: Sequence[NodeCluster], analysis: Analysis, best_block: np.ndarray) -> tuple[list[Cluster], list[set[int]]]:
+    """Clusters of blocks from clusters of nodes, numbered in the reading order of
+    their canonical blocks, and per document the indices of its removed blocks.
+
+    Every block of a member node is a member; the canonical block is ``best_block`` of
+    the center (its best block under the keep policy), the center's other blocks are
+    exact copies and the blocks of the other nodes near ones.  Members follow the
+    canonical block in reading order; every member but the canonical one is removed."""
+    documents = analysis.documents
+    removed: list[set[int]] = [set() for _ in documents]
+    clusters: list[Cluster] = []
+    for nc in node_clusters:
+        members = _members(nc, analysis, int(best_block[nc.center]))
+        for m in members[1:]:
+            removed[m.doc].add(m.block)
+        kind = "near" if nc.members else "exact"
+        scope = "within" if len({m.doc for m in members}) == 1 else "across"
+        clusters.append(Cluster(0, kind, scope, tuple(members)))
+    clusters.sort(key=lambda c: (documents[c.canonical.doc].order, c.canonical.block))
+    return [Cluster(i + 1, c.kind, c.scope, c.members) for i, c in enumerate(clusters)], removed
+
+
+def _members(nc: NodeCluster, analysis: Analysis, canonical: int) -> list[Member]:
+    """The members of one cluster: the canonical block (a flat block index), then the
+    others in reading order."""
+    nodes = analysis.nodes
+
+    def place(flat: np.ndarray) -> list[tuple[int, int]]:
+        return list(zip(analysis.doc_of_block[flat].tolist(), analysis.block_index[flat].tolist()))
+
+    center_blocks = nodes.blocks_of(nc.center)
+    others = [(d, b, 1.0, "exact") for d, b in place(center_blocks[center_blocks != canonical])]
+    for node, sim in nc.members:
+        others.extend((d, b, float(sim), "near") for d, b in place(nodes.blocks_of(node)))
+    documents = analysis.documents
+    others.sort(key=lambda m: (documents[m[0]].order, m[1]))
+    canonical_member = Member(int(analysis.doc_of_block[canonical]), int(analysis.block_index[canonical]), 1.0, "canonical")
+    return [canonical_member, *(Member(*m) for m in others)]

@@ -28,7 +28,7 @@ import re
 import sys
 import unicodedata
 
-__all__ = ["normalize", "weighted_length", "NORMALIZATION_VERSION"]
+__all__ = ["FOLDING_TABLE", "NORMALIZATION_VERSION", "fold_characters", "normalize", "weighted_length"]
 
 #: Bumped whenever :func:`normalize` changes its output; recorded in every report.
 NORMALIZATION_VERSION = "1"
@@ -81,7 +81,9 @@ def _build_table() -> dict[int, str | None]:
     return table
 
 
-_TABLE = _build_table()
+#: The character step of :func:`normalize` as a :meth:`str.translate` table: code point
+#: -> replacement (``None``: removed).  Code points not in it stay as they are.
+FOLDING_TABLE = _build_table()
 
 
 def _build_fast_path() -> tuple[bytes, bytes, tuple[tuple[str, str], ...]]:
@@ -95,7 +97,7 @@ def _build_fast_path() -> tuple[bytes, bytes, tuple[tuple[str, str], ...]]:
     delete = bytearray()
     pre = []
     for cp in range(256):
-        value = _TABLE.get(cp, chr(cp))
+        value = FOLDING_TABLE.get(cp, chr(cp))
         if value is None:
             delete.append(cp)
         elif len(value) == 1 and ord(value) < 256:
@@ -103,24 +105,26 @@ def _build_fast_path() -> tuple[bytes, bytes, tuple[tuple[str, str], ...]]:
         else:
             pre.append((chr(cp), value))
     for ch in "şŞğĞıİ\u2019\u2018\u201c\u201d\u2013\u2014\u2026\u2022\u2033\u20ac\u20ba\u201e\u2039\u203a\u201a":
-        pre.append((ch, _TABLE.get(ord(ch), ch) or ""))
+        pre.append((ch, FOLDING_TABLE.get(ord(ch), ch) or ""))
     for _, value in pre:
-        assert all(_TABLE.get(ord(c), c) == c for c in value), value
+        assert all(FOLDING_TABLE.get(ord(c), c) == c for c in value), value
     return bytes(table), bytes(delete), tuple(pre)
 
 
 _LATIN1_TABLE, _LATIN1_DELETE, _PRE_REPLACE = _build_fast_path()
 
 
-def _translate(text: str) -> str:
-    """``text.translate(_TABLE)``, faster for Latin-script text."""
+def fold_characters(text: str) -> str:
+    """The character step of :func:`normalize`: ``text.translate(FOLDING_TABLE)``,
+    faster for Latin-script text (a byte table for what is Latin-1, the frequent
+    characters beyond it replaced first; a test compares both on every kind of text)."""
     for ch, value in _PRE_REPLACE:
         if ch in text:
             text = text.replace(ch, value)
     try:
         data = text.encode("latin-1")
     except UnicodeEncodeError:
-        return text.translate(_TABLE)
+        return text.translate(FOLDING_TABLE)
     return data.translate(_LATIN1_TABLE, _LATIN1_DELETE).decode("latin-1")
 _URL = re.compile(r"(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\.)[^\s<>\"]+")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -142,7 +146,7 @@ def normalize(text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
     if "://" in text or "www." in text:
         text = _URL.sub(_squash_url, text)
-    text = _translate(text).casefold()
+    text = fold_characters(text).casefold()
     # Removing characters can bring a letter and a mark together, and casefold() can
     # produce marks ('ǰ' -> 'ǰ'): repeat until nothing changes, so that
     # normalize(normalize(x)) == normalize(x).
@@ -151,7 +155,7 @@ def normalize(text: str) -> str:
     for _ in range(3):
         if text.isascii() or unicodedata.is_normalized("NFKC", text):
             break
-        text = _translate(unicodedata.normalize("NFKC", text).casefold())
+        text = fold_characters(unicodedata.normalize("NFKC", text).casefold())
     # Runs of white space become one space, none at the ends: str.split() splits where
     # re's \s matches (both use str.isspace) and is several times faster than re.sub.
     return " ".join(text.split())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 
-__all__ = ["worker_context", "worker_init", "WORKER_DIED"]
+__all__ = ["WORKER_DIED", "worker_context", "worker_init"]
 
 #: The error when a worker process dies (BrokenProcessPool).
 WORKER_DIED = (
@@ -23,7 +23,7 @@ def worker_context():
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([f"{__package__}.detect"])  # imported once by the server, not by every worker
+    ctx.set_forkserver_preload([f"{__package__}.analyze"])  # imported once by the server, not by every worker
     return ctx
 
 

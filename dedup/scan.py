@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import ScanConfig
-from .detect import Detection, detect, release_memory
+from .detect import Detection, detect
+from .memory import release_memory
 from .errors import InputError, UsageError
 from .model import Document
 from .outdir import OWN_FILES, check_out_dir

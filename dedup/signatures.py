@@ -7,18 +7,17 @@ initialized sketch and calls ``update_batch`` per set) with an identity hash fun
 engine uses datasketch's permutation parameters for the same
 ``num_perm``/``seed``/``scheme`` (drawn as datasketch draws them, see
 :func:`permutations`) and datasketch's pre-mix, and applies them to many sets at once,
-one permutation at a time over long runs of values: the same
-signatures, bit for bit (a property test compares them), about 6x faster (192
-permutations, 5,500 paragraphs: 1.19 s against 0.19 s).  The permutation scheme is
+one permutation at a time over long runs of values: the same signatures, bit for bit
+(a property test compares them), several times faster.  The permutation scheme is
 always passed explicitly: datasketch 2.0 changed the default to ``affine32`` and hash
 values of different schemes must never meet in one index.  ``affine32`` and ``legacy``
 take 32-bit input hashes (the high half of ours); ``affine64`` takes all 64 bits.
 
 The ``native`` engine is the numpy engine's arithmetic in a small C loop
 (``dedup/_kernels.c``, built when dedup is installed, skipped when no C compiler is
-there): each value is read once instead of three times per permutation, about 13x
-faster than numpy with 192 permutations.  Same values again, bit for bit.  ``auto`` (the
-default) takes it when it is built and numpy when it is not.
+there): each value is read once instead of three times per permutation, an order of
+magnitude faster than numpy.  Same values again, bit for bit.  ``auto`` (the default)
+takes it when it is built and numpy when it is not.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["signatures", "signatures_numpy", "signatures_flat", "permutations", "resolve_engine", "SCHEMES", "ENGINES", "NATIVE"]
+__all__ = ["ENGINES", "NATIVE", "SCHEMES", "permutations", "resolve_engine", "signatures", "signatures_flat", "signatures_numpy"]
 
 try:
     from . import _kernels
@@ -46,7 +45,7 @@ RUN = 1 << 18  # values the numpy engine permutes per call (long runs amortize c
 def _fmix(hv, width):
     """datasketch's pre-mix (the MurmurHash3 finalizer), bit for bit (a test compares
     it with datasketch's own); defined here so that workers need not import
-    datasketch, which takes most of a second (it imports scipy)."""
+    datasketch, which is slow to import (it imports scipy)."""
     if width == 32:
         c = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
     else:
@@ -64,8 +63,8 @@ def permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.ndarray, np.
     per process and handed to workers.  For the affine schemes they are drawn here
     exactly as datasketch 2.x draws them (``RandomState(seed)``: odd multipliers, then
     offsets; a test compares them with a ``MinHash``'s own), so that a scan never
-    imports datasketch, which costs most of a second (it imports scipy).  ``legacy``
-    asks datasketch."""
+    imports datasketch, which is slow to import (it imports scipy).  ``legacy`` asks
+    datasketch."""
     if scheme in _WIDTHS:
         width, dtype = _WIDTHS[scheme]
         gen = np.random.RandomState(seed)
@@ -118,13 +117,13 @@ def signatures(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme:
     def values(s: np.ndarray) -> list[int]:
         return (s if scheme == "affine64" else s >> np.uint64(32)).tolist()
 
-    kwargs = dict(num_perm=num_perm, seed=seed, scheme=scheme, hashfunc=_identity)
+    kwargs = {"num_perm": num_perm, "seed": seed, "scheme": scheme, "hashfunc": _identity}
     small = [i for i, s in enumerate(shingles) if len(s) <= CHUNK]
     for i, m in zip(small, MinHash.generator((values(shingles[i]) for i in small), **kwargs)):
         if len(shingles[i]) == 0:
             raise ValueError("cannot sign an empty shingle set")
         out[i] = m.hashvalues
-    # A huge block (a 50 MB document on one line): update_batch builds a
+    # A huge block (a whole document on one line): update_batch builds a
     # (values x num_perm) matrix, so feed it in chunks to bound memory.
     for i in (i for i, s in enumerate(shingles) if len(s) > CHUNK):
         m = MinHash(**kwargs)
@@ -134,14 +133,15 @@ def signatures(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme:
     return out
 
 
-def signatures_numpy(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme: str, engine: str = "numpy") -> np.ndarray:
+def signatures_numpy(shingles: Sequence[np.ndarray], num_perm: int, seed: int, scheme: str, engine: str = "numpy", *, run: int = RUN) -> np.ndarray:
     """The signatures :func:`signatures` computes through datasketch, bit for bit, with
     datasketch's own permutation parameters and pre-mix, but batched over many sets
     (``engine`` ``numpy`` or ``native``) instead of one ``update_batch`` call per set.
-    Affine schemes only (the tests compare the engines)."""
+    Affine schemes only (the tests compare the engines); ``run``: see
+    :func:`signatures_flat`."""
     sizes = np.fromiter((len(x) for x in shingles), dtype=np.int64, count=len(shingles))
     flat = np.concatenate(shingles) if len(shingles) else np.empty(0, dtype=np.uint64)
-    return signatures_flat(flat, sizes, num_perm, seed, scheme, engine=engine)
+    return signatures_flat(flat, sizes, num_perm, seed, scheme, engine=engine, run=run)
 
 
 def signatures_flat(
@@ -152,15 +152,18 @@ def signatures_flat(
     scheme: str,
     perms: tuple[np.ndarray, np.ndarray] | None = None,
     engine: str = "auto",
+    *,
+    run: int = RUN,
 ) -> np.ndarray:
     """MinHash signatures of sets given flat: set ``i`` is the ``counts[i]`` values of
     ``flat`` after those of the sets before it (repeated values are harmless: a minimum
     does not see them).  Same values as datasketch, bit for bit; affine schemes only.
 
     ``engine`` ``native`` (or ``auto`` when it is built) runs the compiled loop.
-    ``numpy`` works one permutation at a time over a long run of values (multiply, add,
-    ``np.minimum.reduceat`` at the set boundaries): long contiguous numpy loops, about
-    3x faster than a values × permutations matrix per set."""
+    ``numpy`` works one permutation at a time over a run of at most ``run`` values
+    (multiply, add, ``np.minimum.reduceat`` at the set boundaries): long contiguous
+    numpy loops, faster than a values × permutations matrix per set; a set larger
+    than a run is reduced piece by piece.  ``run`` never changes the result."""
     if scheme not in ("affine32", "affine64"):
         raise ValueError("the numpy and native engines support the affine32 and affine64 schemes")
     engine = resolve_engine(engine, scheme)
@@ -188,15 +191,15 @@ def signatures_flat(
     ends = np.cumsum(counts)
     starts = ends - counts
     a_list, b_list = list(a), list(b)  # numpy scalars of the scheme's width
-    buf = np.empty(min(RUN, len(hv)), dtype=dtype)
+    buf = np.empty(min(run, len(hv)), dtype=dtype)
     i = 0
     while i < n:
-        j = max(int(np.searchsorted(ends, starts[i] + RUN, side="right")), i + 1)
+        j = max(int(np.searchsorted(ends, starts[i] + run, side="right")), i + 1)
         lo, hi = int(starts[i]), int(ends[j - 1])
-        if hi - lo > RUN:  # one set larger than a run: reduced piece by piece
+        if hi - lo > run:  # one set larger than a run: reduced piece by piece
             acc = np.full(num_perm, np.iinfo(dtype).max, dtype=dtype)
-            for k in range(lo, hi, RUN):
-                x = hv[k : min(k + RUN, hi)]
+            for k in range(lo, hi, run):
+                x = hv[k : min(k + run, hi)]
                 piece = buf[: len(x)]
                 for p in range(num_perm):
                     np.multiply(x, a_list[p], out=piece)

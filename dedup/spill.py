@@ -1,19 +1,19 @@
 """Signatures on disk: the analysis appends them batch by batch, LSH reads them band
 by band, verification reads single rows.
 
-A corpus of 1 GB has about two million distinct paragraphs: 1.6 GB of signatures at
-192 permutations, more than everything else the main process holds.  They are spilled
-to two kinds of files in a private temporary folder (``TMPDIR``), removed when the
-scan ends:
+A large corpus has millions of distinct paragraphs, and their signatures would take
+more memory than everything else the main process holds.  They are spilled to two
+kinds of files in a private temporary folder (``TMPDIR``), removed when the scan
+ends:
 
 * ``rows``: all signatures, one after another (row-major), read row by row for the
   few that the estimates need in full;
 * ``band-NNN``: the ``rows`` values of one LSH band for every signature, so that LSH
-  loads one band at a time (20 bytes per text at 5 rows).
+  loads one band at a time (``rows`` values per text).
 
 Only the lowest byte of every value stays in memory (:func:`dedup.lsh.low_bytes`, a
 quarter of the size): it settles most estimates on its own.  Rows read in full are
-kept in a small cache (the last ``CACHE_ROWS`` read): the same few texts (short ones
+kept in a small cache (the last ``cache_rows`` read): the same few texts (short ones
 with a common phrase) come back band after band.
 """
 
@@ -25,25 +25,29 @@ import tempfile
 import threading
 import weakref
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 
 from .interrupts import deferred_signals
 from .lsh import low_bytes
+from .tuning import DEFAULT_TUNING
 
 __all__ = ["SignatureSpill"]
-
-CACHE_ROWS = 1 << 16  # 48 MB at 192 permutations
 
 
 class SignatureSpill:
     """Append signatures ``(k, num_perm)`` uint32 with :meth:`append`, then use the
     object like a read-only signature matrix: ``len``, ``shape``, row indexing
     (``spill[rows]``), :meth:`band` and :attr:`low`.  Use it as a context manager (or
-    call :meth:`close`) so that its files are removed."""
+    call :meth:`close`) so that its files are removed.  ``cache_rows``: how many whole
+    signatures read from the file stay in memory (the last read)."""
 
-    def __init__(self, num_perm: int, bands: int, rows: int, dir: str | None = None):
+    def __init__(self, num_perm: int, bands: int, rows: int, dir: str | None = None, cache_rows: int = DEFAULT_TUNING.spill_cache_rows):
+        if cache_rows < 1:
+            raise ValueError(f"cache_rows must be at least 1, not {cache_rows}")
         self.num_perm, self.bands, self.rows_per_band = num_perm, bands, rows
+        self.cache_rows = cache_rows
         self._rows_file = None
         self._band_files: list = []
         self._fd: int | None = None
@@ -54,9 +58,10 @@ class SignatureSpill:
                 # Removed at exit at the latest, should an interruption fall between
                 # this constructor and the caller's with statement.
                 self._finalizer = weakref.finalize(self, shutil.rmtree, self._dir, True)
-            self._rows_file = open(self._dir / "rows", "wb")
+            # Open until the signatures are read (see _finish_writing) or close().
+            self._rows_file = open(self._dir / "rows", "wb")  # noqa: SIM115
             for b in range(bands):
-                self._band_files.append(open(self._dir / f"band-{b:03d}", "wb"))
+                self._band_files.append(open(self._dir / f"band-{b:03d}", "wb"))  # noqa: SIM115
         except BaseException:
             self.close()
             raise
@@ -72,6 +77,7 @@ class SignatureSpill:
 
     # writing -------------------------------------------------------------------
     def append(self, sigs: np.ndarray) -> None:
+        """Add signatures after those appended before (not once reading has begun)."""
         if self._low is not None:
             raise RuntimeError("append after the signatures were read")
         sigs = np.ascontiguousarray(sigs, dtype=np.uint32)
@@ -104,6 +110,7 @@ class SignatureSpill:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """``(signatures, num_perm)``, like a matrix's."""
         return (self.n, self.num_perm)
 
     @property
@@ -167,8 +174,8 @@ class SignatureSpill:
         return np.frombuffer(buf, dtype=np.uint32).reshape(len(rows), self.num_perm)
 
     def _remember(self, rows: np.ndarray, values: np.ndarray) -> None:
-        """Put rows in the cache, oldest out first (a ring of ``CACHE_ROWS`` slots)."""
-        cap = min(CACHE_ROWS, self.n)
+        """Put rows in the cache, oldest out first (a ring of ``cache_rows`` slots)."""
+        cap = min(self.cache_rows, self.n)
         if not cap:
             return
         if self._cached is None:
@@ -184,6 +191,7 @@ class SignatureSpill:
         self._next = int((self._next + len(rows)) % cap)
 
     def close(self) -> None:
+        """Close the files and remove the folder (once; also without a with statement)."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -195,7 +203,7 @@ class SignatureSpill:
         if self._dir is not None:
             self._finalizer()  # removes the folder, once
 
-    def __enter__(self) -> SignatureSpill:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -5,19 +5,16 @@ duplicates within and across documents."""
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import json
 import re
 import tempfile
 from collections import Counter
 from pathlib import Path
-from unittest import mock
-
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from conftest import assert_cut_from, max_break_run
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup import Document, ScanConfig, detect, scan
 from dedup.normalize import normalize, weighted_length
@@ -25,8 +22,7 @@ from dedup.plan import output_texts
 from dedup.report import build_report
 from dedup.shingle import jaccard, shingle_sets
 from dedup.split import split
-
-detect_module = importlib.import_module("dedup.detect")
+from dedup.tuning import Tuning
 
 PROPS = settings(max_examples=40, deadline=None)
 
@@ -320,11 +316,25 @@ def test_document_order_only_changes_which_exact_copy_is_kept(docs, cfg, rnd):
 @given(corpus(max_docs=5), config())
 def test_batching_does_not_change_the_result(docs, cfg):
     whole = detect(docs, cfg)
-    with mock.patch.object(detect_module, "_batches", lambda documents: ([doc] for doc in documents)):
-        split_up = detect(docs, cfg)
+    split_up = detect(docs, cfg, tuning=Tuning(batch_docs=1))  # a batch per document
     assert split_up.clusters == whole.clusters
     assert split_up.removed == whole.removed
     assert split_up.stats == whole.stats
+
+
+#: Every size of the detection at its smallest: one document per batch, one candidate
+#: per chunk, one shingle set and one signature row kept in memory.
+TINY = Tuning(batch_chars=1, batch_docs=1, worker_keys=1, spill_cache_rows=1, lsh_chunk=1, verify_chunk=1, shingle_ahead=1, shingle_cache=1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(corpus(max_docs=5), config())
+def test_tuning_does_not_change_the_result(docs, cfg):
+    whole = detect(docs, cfg)
+    tiny = detect(docs, cfg, tuning=TINY)
+    assert tiny.clusters == whole.clusters
+    assert tiny.removed == whole.removed
+    assert tiny.stats == whole.stats
 
 
 # --------------------------------------------------------------------------- on disk
