@@ -396,7 +396,11 @@ class NodeMerger:
 
 
 def _collect(documents: Iterable[Document], into: list[Document]) -> Iterator[Document]:
+    """The documents as they come, each also appended to ``into``; one without an
+    ``order`` is numbered by its position in the stream."""
     for doc in documents:
+        if doc.order is None:
+            doc = doc.replace(order=len(into))
         into.append(doc)
         yield doc
 

@@ -50,6 +50,7 @@ class Member:
     block: int  # index into that document's blocks
     similarity: float  # verified similarity to the canonical block (1.0: same normalized text)
     match: str  # "canonical", "exact" or "near"
+    document: str  # the document's id
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,5 +192,6 @@ def _members(nc: NodeCluster, analysis: Analysis, canonical: int) -> list[Member
         others.extend((d, b, float(sim), "near") for d, b in place(nodes.blocks_of(node)))
     documents = analysis.documents
     others.sort(key=lambda m: (documents[m[0]].order, m[1]))
-    canonical_member = Member(int(analysis.doc_of_block[canonical]), int(analysis.block_index[canonical]), 1.0, "canonical")
-    return [canonical_member, *(Member(*m) for m in others)]
+    cd = int(analysis.doc_of_block[canonical])
+    canonical_member = Member(cd, int(analysis.block_index[canonical]), 1.0, "canonical", documents[cd].id)
+    return [canonical_member, *(Member(*m, documents[m[0]].id) for m in others)]

@@ -26,10 +26,10 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .analyze import analyze, analyze_batch, batches
+from .analyze import analyze, analyze_batch
 from .cluster import Cluster, Member, build_clusters, star_clusters
 from .config import ScanConfig
 from .lsh import Candidates, LshOptions, candidates
@@ -94,7 +94,7 @@ def _detect(
         expected = len(stream)
     recount = expected if callable(expected) else None
     with progress_bar(recount() if recount is not None else expected, "analyze", "doc", progress) as pbar:
-        analysis = analyze(stream, config, spill, tuning, cut=_cutter(tuning), on_batch=functools.partial(_advance, pbar, recount))
+        analysis = analyze(stream, config, spill, tuning, on_batch=functools.partial(_advance, pbar, recount))
     timings["analyze"] = time.perf_counter() - t0
     # Seconds of work inside the analysis, added up over the batches: with workers they
     # ran side by side, so their sum may exceed the stage's wall time.
@@ -161,17 +161,3 @@ def find_candidates(sig: SignatureSpill, config: ScanConfig, tuning: Tuning = DE
         threads=max(1, min(config.jobs, cores)),
     )
     return candidates(sig, sig.bands, sig.rows_per_band, options, on_band=on_band)
-
-
-# tests/test_cli.py (owned elsewhere) still replaces this function to get small batches;
-# under the default tuning, detect() cuts the stream with whatever it is.  Once that test
-# passes ``tuning=Tuning(batch_docs=...)`` instead, this and _cutter can go.
-def _batches(documents: Iterable[Document], max_chars: int = DEFAULT_TUNING.batch_chars, max_docs: int = DEFAULT_TUNING.batch_docs) -> Iterator[list[Document]]:
-    """:func:`dedup.analyze.batches`, under the name it had here before."""
-    return batches(documents, max_chars, max_docs)
-
-
-def _cutter(tuning: Tuning) -> Callable[[Iterable[Document]], Iterable[list[Document]]]:
-    if (tuning.batch_chars, tuning.batch_docs) == (DEFAULT_TUNING.batch_chars, DEFAULT_TUNING.batch_docs):
-        return _batches  # looked up now: the function a test put here, if any
-    return functools.partial(batches, max_chars=tuning.batch_chars, max_docs=tuning.batch_docs)

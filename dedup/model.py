@@ -14,7 +14,8 @@ class Document:
 
     ``id`` is unique in a run: a path relative to the input root for text files, the
     id field (or ``file:line``) for JSONL records.  ``order`` is the document's rank in
-    the deterministic reading order; ``date`` (``YYYY-MM-DD``) comes from a date field
+    the deterministic reading order (None, the default: its position in the list or
+    stream given to :func:`dedup.detect`; the reader numbers what it reads); ``date`` (``YYYY-MM-DD``) comes from a date field
     or a ``date YYYY-MM-DD`` header line, when present.
 
     The text is held as UTF-8 (``data``; lone surrogates, which JSON strings can
@@ -29,7 +30,7 @@ class Document:
         self,
         id: str,
         text: str,
-        order: int = 0,
+        order: int | None = None,
         date: str | None = None,
         source: str = "",
         line: int | None = None,

@@ -17,11 +17,12 @@ import pytest
 from conftest import write_docs
 from typer.testing import CliRunner
 
-from dedup import ScanConfig
+from dedup import ScanConfig, detect
+from dedup.analyze import batches
 from dedup.cli import app
-from dedup.detect import _batches
 from dedup.lsh import choose_params
 from dedup.scan import read_corpus
+from dedup.tuning import Tuning
 
 runner = CliRunner()
 
@@ -431,7 +432,7 @@ def big(tmp_path_factory) -> Path:
 
 def test_jobs_do_not_change_any_output(big: Path, tmp_path: Path):
     _, _, documents = read_corpus([big], ScanConfig())
-    assert len(list(_batches(documents))) > 1  # the worker pool really has several batches
+    assert len(list(batches(documents))) > 1  # the worker pool really has several batches
     out1, out2 = tmp_path / "j1", tmp_path / "j2"
     r1 = run(big, "--out", out1, "--jobs", "1", "--quiet")
     r2 = run(big, "--out", out2, "--jobs", "2", "--quiet")
@@ -633,18 +634,14 @@ def test_internal_error_exits_3_with_one_line_and_debug_shows_the_traceback(tmp_
     assert "Traceback" in debug.stderr and "RuntimeError: boom" in debug.stderr
 
 
-def test_many_batches_in_flight_merge_in_document_order(big: Path, monkeypatch):
+def test_many_batches_in_flight_merge_in_document_order(big: Path):
     # Small batches: more than 2 * jobs + 2 are in flight, so results are merged while
     # later batches are still being read and submitted; nothing may change.
-    import importlib
-
-    detect_module = importlib.import_module("dedup.detect")  # dedup.detect is also the function
     _, _, documents = read_corpus([big], ScanConfig())
-    whole = detect_module.detect(documents, ScanConfig(jobs=1))
-    real = detect_module._batches
-    monkeypatch.setattr(detect_module, "_batches", lambda docs: real(docs, max_docs=37))
-    assert len(list(detect_module._batches(documents))) > 2 * 2 + 2
-    split_up = detect_module.detect(iter(documents), ScanConfig(jobs=2))
+    whole = detect(documents, ScanConfig(jobs=1))
+    small = Tuning(batch_docs=37)
+    assert len(list(batches(documents, small.batch_chars, small.batch_docs))) > 2 * 2 + 2
+    split_up = detect(iter(documents), ScanConfig(jobs=2), tuning=small)
     assert split_up.clusters == whole.clusters
     assert split_up.removed == whole.removed
     assert split_up.stats == whole.stats

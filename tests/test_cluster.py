@@ -72,8 +72,9 @@ def test_build_clusters_alone_gives_members_in_reading_order_and_the_removed_blo
     assert analysis.block_node.tolist() == [0, 1, 0, 2, 0]  # flat blocks: d0 has three, d1 two
     best = rank_nodes("first", analysis).best_block
     clusters, removed = build_clusters([NodeCluster(1, ((2, 0.75),)), NodeCluster(0, ())], analysis, best)
+    d0, d1 = (doc.id for doc in analysis.documents)
     assert clusters == [
-        Cluster(1, "exact", "across", (Member(0, 0, 1.0, "canonical"), Member(0, 2, 1.0, "exact"), Member(1, 1, 1.0, "exact"))),
-        Cluster(2, "near", "across", (Member(0, 1, 1.0, "canonical"), Member(1, 0, 0.75, "near"))),
+        Cluster(1, "exact", "across", (Member(0, 0, 1.0, "canonical", d0), Member(0, 2, 1.0, "exact", d0), Member(1, 1, 1.0, "exact", d1))),
+        Cluster(2, "near", "across", (Member(0, 1, 1.0, "canonical", d0), Member(1, 0, 0.75, "near", d1))),
     ]
     assert removed == [{2}, {0, 1}]

@@ -13,7 +13,7 @@ from helpers import (
     text_similarity,
 )
 
-from dedup import ScanConfig, detect
+from dedup import Document, ScanConfig, detect
 from dedup.tuning import Tuning
 
 
@@ -92,3 +92,18 @@ def test_tuning_sizes_must_be_positive():
         Tuning(verify_chunk=0)
     with pytest.raises(ValueError, match="batch_docs"):
         Tuning(batch_docs=-1)
+
+
+def test_documents_without_an_order_are_read_in_list_order():
+    # The Python API: the first document of the list holds the kept copy, and members
+    # name their documents.
+    cfg = ScanConfig(min_chars=1)
+    det = detect([Document("a", "one\ntwo\n"), Document("b", "two\n")], cfg)
+    (cluster,) = det.clusters
+    assert [(m.document, m.block, m.match) for m in cluster.members] == [("a", 1, "canonical"), ("b", 0, "exact")]
+    assert det.removed == [set(), {0}]
+    det = detect([Document("b", "two\n"), Document("a", "one\ntwo\n")], cfg)
+    assert [(m.document, m.match) for m in det.clusters[0].members] == [("b", "canonical"), ("a", "exact")]
+    # An explicit order still decides.
+    det = detect([Document("a", "one\ntwo\n", order=5), Document("b", "two\n", order=1)], cfg)
+    assert [(m.document, m.match) for m in det.clusters[0].members] == [("b", "canonical"), ("a", "exact")]
