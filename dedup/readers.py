@@ -286,7 +286,7 @@ def _not_regular(src: Source) -> bool:
     return not src.regular and not stat.S_ISREG(os.stat(src.path).st_mode)
 
 
-def _open_ahead(src: Source) -> int | None:
+def open_ahead(src: Source) -> int | None:
     """Open ``src`` and, where the kernel takes the hint, ask it to start reading the
     file into its page cache; None where it cannot be opened (not a regular file, an
     error: the read reports it).  Reading many small files one after the other waits
@@ -338,13 +338,13 @@ def read_ahead_bytes(sources: Sequence[Source], ahead: int = PREFETCH_AHEAD) -> 
     pending = iter(sources)
     try:
         for src in itertools.islice(pending, ahead):
-            window.append((src, _open_ahead(src)))
+            window.append((src, open_ahead(src)))
         while window:
             src, fd = window[0]
             try:
                 nxt = next(pending, None)
                 if nxt is not None:
-                    window.append((nxt, _open_ahead(nxt)))
+                    window.append((nxt, open_ahead(nxt)))
                 try:
                     if fd is not None:
                         data: bytes | OSError = _read_fd(fd)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from .config import ScanConfig
 from .detect import Detection, detect
-from .memory import release_memory
 from .errors import InputError, UsageError
+from .memory import release_memory
 from .model import Document
 from .outdir import OWN_FILES, check_out_dir
 from .plan import OutputTexts, output_texts
@@ -22,7 +22,7 @@ from .readers import Loaded, Source, discover, inventory, read_ahead_bytes, read
 from .report import build_report, dump_chunks, render_markdown, report_steps
 from .writers import TreeWriter, output_files, written
 
-__all__ = ["scan", "read_corpus", "iter_documents", "ScanResult"]
+__all__ = ["scan", "read_corpus", "iter_documents", "estimated_documents", "ScanResult"]
 
 @dataclass
 class ScanResult:
@@ -89,7 +89,7 @@ def iter_documents(sources: Sequence[Source], config: ScanConfig, loaded_files: 
         t = time.perf_counter()
 
 
-def _estimated_documents(sources: Sequence[Source], loaded: list[Loaded]) -> Callable[[], int | None]:
+def estimated_documents(sources: Sequence[Source], loaded: list[Loaded]) -> Callable[[], int | None]:
     """How many documents the sources hold, as well as is known so far: the documents
     of every file read (a skipped file has none), one per text file still to read, and
     for the JSONL files still to read as many records per byte as the JSONL files read
@@ -174,53 +174,25 @@ def _scan(
     t0 = time.perf_counter()
     out_path = Path(out) if out is not None else None
     previous = check_out_dir(out_path, [Path(p) for p in inputs], dry_run=dry_run) if out_path is not None else None
-    warnings: list[str] = []
     found = inventory(inputs)
-    root, sources = found.root, found.sources
-    clash = [src.rel for src in sources if src.rel in OWN_FILES]
+    clash = [src.rel for src in found.sources if src.rel in OWN_FILES]
     if out_path is not None and clash:
         raise UsageError(f"the input {clash[0]} would be written over by dedup's own file of that name in --out: rename or move it")
-    # With jobs > 1 files are read as the analysis goes, while the workers analyze the
-    # batches read before (a bad file is then reported when reading reaches it, after
-    # the analysis of what came before).  With jobs 1 nothing would overlap: every file
-    # is read first, so bad input fails before any analysis.  "read" is the time spent
-    # reading, "analyze" the rest.
     loaded: list[Loaded] = []
-    listing = time.perf_counter() - t0
-    clock = [0.0]
-    stream = iter_documents(sources, config, loaded, clock)
-    if config.jobs <= 1:
-        stream = list(stream)
-        expected = len(stream)
-    else:  # a text file is one document (none if skipped); a JSONL file's count is known once read
-        expected = _estimated_documents(sources, loaded)
-    read_before = clock[0]  # all of it with jobs 1, nothing with a stream
-    det = detect(stream, config, progress=progress, expected=expected)
-    documents = det.documents
-    release_memory()
-    timings.update(det.timings)
-    timings["read"] = listing + clock[0]
-    timings["analyze"] = det.timings["analyze"] - (clock[0] - read_before)  # reading done inside detect
+    det = _read_and_detect(found.sources, config, loaded, progress, timings, listing=time.perf_counter() - t0)
     outputs = output_texts(det)
-    out_paths = [None if dry_run or out_path is None else doc.source for doc in documents]
+    out_paths = [None if dry_run or out_path is None else doc.source for doc in det.documents]
     skipped = [item for f in loaded for item in f.skipped]
 
     def make_report() -> dict:
         t1 = time.perf_counter()
         with bar(report_steps(det), "report", "step", progress) as pbar:
-            report = build_report(
-                det,
-                config,
-                outputs,
-                out_paths,
-                inputs=[os.fspath(p) for p in inputs],
-                skipped=skipped,
-                unread=[u.as_dict() for u in found.unread],
-                progress=pbar.update,
-            )
+            unread = [u.as_dict() for u in found.unread]
+            report = build_report(det, config, outputs, out_paths, [os.fspath(p) for p in inputs], skipped, pbar.update, unread)
         timings["plan"] = time.perf_counter() - t1
         return report
 
+    warnings: list[str] = []
     if out_path is None:
         report = make_report()
     else:
@@ -231,7 +203,7 @@ def _scan(
             # them reach the disk.
             if not dry_run:
                 with bar(sum(map(written, loaded)), "write", "file", progress) as pbar:
-                    for rel, data in output_files(loaded, documents, outputs, config.text_field):
+                    for rel, data in output_files(loaded, det.documents, outputs, config.text_field):
                         tree.add(rel, data)
                         pbar.update()
             report = make_report()
@@ -243,4 +215,28 @@ def _scan(
             warnings.append(f"some files of the earlier output could not be removed; they are in {tree.left_behind}")
         timings["write"] = time.perf_counter() - t2 - timings["plan"]
     timings["total"] = time.perf_counter() - t0
-    return ScanResult(det, report, outputs, out_path, root, timings, warnings)
+    return ScanResult(det, report, outputs, out_path, found.root, timings, warnings)
+
+
+def _read_and_detect(sources: Sequence[Source], config: ScanConfig, loaded: list[Loaded], progress: bool, timings: dict, listing: float) -> Detection:
+    """Read ``sources`` (appending each file to ``loaded``) and detect their duplicates.
+
+    With jobs > 1 files are read as the analysis goes, while the workers analyze the
+    batches read before (a bad file is then reported when reading reaches it, after
+    the analysis of what came before).  With jobs 1 nothing would overlap: every file
+    is read first, so bad input fails before any analysis.  ``timings`` gets the
+    detection's stages, with "read" the time spent reading and "analyze" the rest."""
+    clock = [0.0]
+    stream = iter_documents(sources, config, loaded, clock)
+    if config.jobs <= 1:
+        stream = list(stream)
+        expected: int | Callable[[], int | None] = len(stream)
+    else:  # a text file is one document (none if skipped); a JSONL file's count is known once read
+        expected = estimated_documents(sources, loaded)
+    read_before = clock[0]  # all of it with jobs 1, nothing with a stream
+    det = detect(stream, config, progress=progress, expected=expected)
+    release_memory()
+    timings.update(det.timings)
+    timings["read"] = listing + clock[0]
+    timings["analyze"] = det.timings["analyze"] - (clock[0] - read_before)  # reading done inside detect
+    return det

@@ -689,7 +689,7 @@ def test_read_ahead_hints_never_fail_and_never_open_a_fifo_for_good(tmp_path):
     # Opening ahead is a hint: a missing file, a folder, a FIFO with no writer (which a
     # blocking open would wait on forever, and whose writer must not be touched) and a
     # file without read permission are passed over; the read that follows reports.
-    from dedup.readers import Source, _open_ahead
+    from dedup.readers import Source, open_ahead
 
     (tmp_path / "ok.txt").write_text("metin\n", encoding="utf-8")
     locked = tmp_path / "locked.txt"
@@ -700,11 +700,11 @@ def test_read_ahead_hints_never_fail_and_never_open_a_fifo_for_good(tmp_path):
         os.mkfifo(tmp_path / "pipe.txt")
         paths.append(tmp_path / "pipe.txt")
     for p in paths:
-        fd = _open_ahead(Source(p, p.name, "text"))  # returns, raises nothing
+        fd = open_ahead(Source(p, p.name, "text"))  # returns, raises nothing
         if fd is not None:  # root reads a locked file
             assert p == locked
             os.close(fd)
-    fd = _open_ahead(Source(tmp_path / "ok.txt", "ok.txt", "text", regular=True))
+    fd = open_ahead(Source(tmp_path / "ok.txt", "ok.txt", "text", regular=True))
     assert os.read(fd, 100) == b"metin\n"
     os.close(fd)
 

@@ -316,3 +316,16 @@ def test_performance_doc_is_what_the_script_generates():
     expected = script.render((ROOT / "benchmarks" / "RESULTS.md").read_text(encoding="utf-8"))
     committed = (DOCS / "performance.md").read_text(encoding="utf-8")
     assert committed == expected, "docs/performance.md is stale: run `python benchmarks/make_performance_doc.py`"
+
+
+def test_the_readme_python_example_runs(tmp_path, monkeypatch, capsys):
+    block = re.search(r"^```python\n(.*?)^```", (ROOT / "README.md").read_text(encoding="utf-8"), flags=re.S | re.M).group(1)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for seed in (ROOT / "seeds").iterdir():
+        (corpus / seed.name).write_bytes(seed.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
+    printed = capsys.readouterr().out
+    assert "'documents': 5" in printed and "exact across [('a', 1, 'canonical'), ('b', 0, 'exact')]" in printed
+    assert (tmp_path / "out" / "report.json").is_file()

@@ -14,7 +14,7 @@ from helpers import menu_corpus
 from dedup import ScanConfig, scan
 from dedup.errors import InputError
 from dedup.readers import discover
-from dedup.scan import _estimated_documents, iter_documents
+from dedup.scan import estimated_documents, iter_documents
 
 # The modules whose names the package gives to functions (dedup.detect, dedup.scan).
 detect_module = importlib.import_module("dedup.detect")
@@ -62,7 +62,7 @@ def test_jsonl_document_estimate_converges_to_the_count(tmp_path):
     (root / "c.txt").write_text("one text file, one document\n", encoding="utf-8")
     _, sources = discover([root])
     loaded: list = []
-    estimate = _estimated_documents(sources, loaded)
+    estimate = estimated_documents(sources, loaded)
     assert estimate() is None  # nothing read: no total yet
     stream = iter_documents(sources, ScanConfig(), loaded)
     next(stream)  # a.jsonl is read whole before its first record comes out
