@@ -18,6 +18,16 @@ def seeds(tmp_path: Path) -> Path:
     return dst
 
 
+@pytest.fixture
+def isolated_cwd(tmp_path: Path, monkeypatch) -> Path:
+    """Run from an empty folder, so no dedup.toml or pyproject.toml around the
+    repository can change the options (use with ``pytestmark``)."""
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    return cwd
+
+
 def write_docs(folder: Path, docs: dict[str, str]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in docs.items():

@@ -27,13 +27,7 @@ from dedup.tuning import Tuning
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _isolated_cwd(tmp_path: Path, monkeypatch):
-    """Run from an empty folder, so no dedup.toml or pyproject.toml around the
-    repository can change the options."""
-    cwd = tmp_path / "cwd"
-    cwd.mkdir()
-    monkeypatch.chdir(cwd)
+pytestmark = pytest.mark.usefixtures("isolated_cwd")
 
 HEAD = "Lavrov: NATO’nun genişlemesi cevapsız kalmayacak"
 LEAD = "Rusya Dışişleri Bakanı Sergey Lavrov, Moskova'da düzenlenen basın toplantısında konuştu."

@@ -21,11 +21,7 @@ runner = CliRunner()
 PARA = "Rusya Dışişleri Bakanı Sergey Lavrov, Moskova'da düzenlenen basın toplantısında konuştu."
 
 
-@pytest.fixture(autouse=True)
-def _isolated_cwd(tmp_path: Path, monkeypatch):
-    cwd = tmp_path / "cwd"
-    cwd.mkdir()
-    monkeypatch.chdir(cwd)
+pytestmark = pytest.mark.usefixtures("isolated_cwd")
 
 
 def unsupported_folder(folder: Path) -> Path:
