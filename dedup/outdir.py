@@ -74,16 +74,14 @@ def digest(path: str | os.PathLike) -> str:
 
 def manifest_bytes(files: Iterable[tuple[str, int, str]], dry_run: bool) -> bytes:
     """The manifest of an output holding ``files`` (``(relative path, bytes, xxh3-128
-    hex)``): sorted by path, so the same output gives the same manifest byte for byte.
-    Non-ASCII characters are escaped: a file name that is not valid UTF-8 survives."""
-    data = {
-        "tool": "dedup",
-        "manifest_version": MANIFEST_VERSION,
-        "dedup_version": __version__,
-        "dry_run": dry_run,
-        "files": [{"path": p, "bytes": n, "xxh3_128": h} for p, n, h in sorted(files)],
-    }
-    return (json.dumps(data, ensure_ascii=True, indent=1) + "\n").encode("ascii")
+    hex)``): sorted by path, one file a line, so the same output gives the same
+    manifest byte for byte and it greps well.  Non-ASCII characters are escaped: a file
+    name that is not valid UTF-8 survives."""
+    head = {"tool": "dedup", "manifest_version": MANIFEST_VERSION, "dedup_version": __version__, "dry_run": dry_run}
+    lines = [json.dumps({"path": p, "bytes": n, "xxh3_128": h}, ensure_ascii=True) for p, n, h in sorted(files)]
+    body = ",\n".join(f"  {line}" for line in lines)
+    text = json.dumps(head, ensure_ascii=True)[:-1] + ', "files": [' + (f"\n{body}\n" if lines else "") + "]}\n"
+    return text.encode("ascii")
 
 
 def _entry(e: object) -> tuple[str, int, str] | None:
