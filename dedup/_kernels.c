@@ -59,7 +59,8 @@ static inline uint64_t fmix64(uint64_t h) {
 /* One function per width: T the value type, MIX its pre-mix, X how a value is taken
  * from a 64-bit shingle hash.  NAME##_tile folds m values into w minima; it is inlined,
  * and called with the constant TILE for whole tiles, so that loop is unrolled over
- * registers (1.7x faster than a runtime trip count at 192 permutations). */
+ * registers, much faster than a loop whose trip count is known only at run time
+ * (docs/design-notes.md has the measurement). */
 #define MINHASH(NAME, T, TMAX, MIX, X)                                                          \
     DEDUP_INLINE void NAME##_tile(                                                             \
         T *acc, const T *ta, const T *tb, const T *mixed, Py_ssize_t m, Py_ssize_t w) {         \
