@@ -1,5 +1,5 @@
-"""Every file under an input folder is read or listed as not read, with the reason;
-a check never passes on nothing."""
+"""The reader's inventory: every file under an input folder is read or listed as
+not read, with the reason, in the reports and the summary; a check never passes on nothing."""
 
 from __future__ import annotations
 
