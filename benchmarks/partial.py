@@ -748,7 +748,7 @@ MAKERS = {
 TEMPLATE_LANGS = ("tr", "en")
 TEMPLATED_CASES = ("number_update", "tagged_headline", "menu_run", "templated", "shared_quote")
 #: Instances per case that do not scale with ``per_case`` (a menu run is ~80 lines).
-FIXED = {"menu_run": 3, "templated": 10}
+FIXED = {"menu_run": 3, "templated": 16}
 
 
 def make_benchmark(seed: int = 0, per_case: int = 24, sources: Sources | None = None, cases=CASES) -> Benchmark:
