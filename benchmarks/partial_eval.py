@@ -425,7 +425,7 @@ def _lsh_low_timed(sets: list[np.ndarray], sig: np.ndarray, bands: int, rows: in
             "recall": (len(ok & exact) / len(exact) if n <= cap else None) if exact else None, "sampled": n > cap}
 
 
-def timing(work: Path, n: int = 10_000, mb: float = 4.0) -> dict:
+def timing(work: Path, n: int = 10_000, mb: float = 5.0) -> dict:
     """Build and query times on the first ``n`` distinct compared blocks of a
     ``benchmarks/corpus.py`` corpus (news-like Turkish, real words), and how many
     containment pairs each method finds there against the exact answer."""
@@ -488,7 +488,9 @@ def timing(work: Path, n: int = 10_000, mb: float = 4.0) -> dict:
 # --------------------------------------------------------------------------
 
 def _pct(x) -> str:
-    return "–" if x is None else f"{100 * x:.0f} %"
+    if x is None:
+        return "–"
+    return f"{100 * x:.1f} %" if 0 < x < 0.005 or 0.995 <= x < 1 else f"{100 * x:.0f} %"
 
 
 def render(meta: dict, scores: dict, sims: dict, idx: dict, tim: dict | None, cmd: str) -> str:
@@ -526,12 +528,16 @@ def render(meta: dict, scores: dict, sims: dict, idx: dict, tim: dict | None, cm
     content = sum(s["content_chars"] for s in scores.values())
     L += ["", f"All cases: recall {tot_res}/{tot_g} ({100 * tot_res / max(1, tot_g):.0f} %), precision {tot_ok}/{tot_rem} "
           f"({tot_ok / max(1, tot_rem):.3f}), text lost {lost} of {content} characters ({100 * lost / max(1, content):.1f} %).", ""]
-    L += ["Negatives removed by kind: " + "; ".join(
-        f"{k} {v.get('removed', 0)}/{v['n']}" for s in scores.values() for k, v in sorted(s["negatives"].items())) + ".", ""]
+    neg: dict[str, Counter] = defaultdict(Counter)
+    for s in scores.values():
+        for k, v in s["negatives"].items():
+            neg[k].update(v)
+    L += ["Negatives removed by kind: " + "; ".join(f"{k} {v['removed']}/{v['n']}" for k, v in sorted(neg.items())) + ".", ""]
 
     L += ["### Similarity of the labelled pairs", "",
           "Character 5-grams of dedup's normalization. `+` rows: planted (fragment, fuller) pairs; `-` rows: each negative "
-          "with its most similar other block of the case (by Jaccard, and by containment). Containment is |A∩B| / min(|A|, |B|).",
+          "with its most similar other block of the case (by Jaccard, and by containment). Containment is |A∩B| / min(|A|, |B|). "
+          "A `merged_new` negative is the fuller side of its pair (the known part lies inside it): it must stay, its part may go.",
           "", "| case | pairs | Jaccard ≥ 0.65 | containment ≥ 0.9 | containment ≥ 0.8 | Jaccard min / median / max | containment min / median / max |",
           "|---|---|---|---|---|---|---|"]
     for name, s in sims.items():
@@ -594,7 +600,7 @@ def render(meta: dict, scores: dict, sims: dict, idx: dict, tim: dict | None, cm
     if tim:
         L += ["", f"### Time per {tim['blocks']:,} blocks", "",
               f"The first {tim['blocks']:,} distinct compared blocks ({tim['chars'] / 1e6:.1f} M characters) of "
-              "`python benchmarks/corpus.py DIR --mb 4 --seed 0` (news-like Turkish with planted copies), one core. "
+              "`python benchmarks/corpus.py DIR --mb 5 --seed 0` (news-like Turkish with planted copies), one core. "
               f"MinHash signatures ({NUM_PERM} permutations, dedup's engine) took {tim['signatures_s']:.2f} s and are not "
               "counted below; the prefix filter needs none. *Contained pairs*: (query, candidate) pairs verified exactly "
               "at the method's threshold (0.9 for MinHash LSH). *Recall*: their share of the exact answer, which the "
@@ -606,8 +612,9 @@ def render(meta: dict, scores: dict, sims: dict, idx: dict, tim: dict | None, cm
             if isinstance(v, dict):
                 mark = " (verified on a sample of 1 M pairs, scaled)" if v.get("sampled") else ""
                 vs = "not run" if v["verify_s"] is None else f"{v['verify_s']:.2f}"
+                approx = "≈ " if v.get("sampled") else ""
                 L.append(f"| {k} | {v['build_s']:.2f} | {v['query_s']:.2f} | {vs}{mark} | {v['candidates']:,} | "
-                         f"{v['contained']:,} | {_pct(v['recall'])} |")
+                         f"{approx}{v['contained']:,} | {_pct(v['recall'])} |")
     L.append("")
     return "\n".join(L)
 
