@@ -496,8 +496,10 @@ def _pct(x) -> str:
 def render(meta: dict, scores: dict, sims: dict, idx: dict, tim: dict | None, cmd: str) -> str:
     L = [SECTION, ""]
     L += [
-        f"Reproduce: `{cmd}` (benchmark `benchmarks/partial.py`, measured by `benchmarks/partial_eval.py`; "
-        "each case is its own small corpus, scanned with `dedup scan CASE --unit line` and every other option at its default).",
+        f"Reproduce: `pip install \".[bench]\"`, then `{cmd}` (add `--write` to replace this section; about 6 minutes on "
+        "one core, most of it the 10,000-block timing). Benchmark `benchmarks/partial.py`, measured by "
+        "`benchmarks/partial_eval.py`; each case is its own small corpus, scanned with `dedup scan CASE --unit line` and "
+        "every other option at its default.",
         "",
         f"Text: {meta['text']}. Instances per case and language: "
         + "; ".join(f"{c} " + ", ".join(f"{lang} {n}" for lang, n in v.items()) for c, v in meta["instances"].items()) + ".",
