@@ -40,6 +40,8 @@ from dedup.shingle import jaccard, shingle_sets  # noqa: E402
 from dedup.signatures import signatures  # noqa: E402
 from dedup.split import split  # noqa: E402
 
+PARTIAL_SECTION = "## Partial copies (before containment matching)"
+
 
 def block_texts(documents: list[tuple[str, str]], unit: str = "line") -> dict[str, str]:
     out = {}
@@ -263,7 +265,13 @@ def main() -> None:
         v = curve[name]
         lines.append(f"| {name} | {v['bands']} × {v['rows']} | " + " | ".join(f"{v['found'][x]:.3f}" for x in sims) + " |")
     lines.append("")
-    args.out.write_text("\n".join(lines), encoding="utf-8")
+    # benchmarks/partial_eval.py owns the sections from PARTIAL_SECTION on: keep them
+    keep = ""
+    if args.out.exists():
+        old = args.out.read_text(encoding="utf-8")
+        if PARTIAL_SECTION in old:
+            keep = "\n" + PARTIAL_SECTION + old.split(PARTIAL_SECTION, 1)[1]
+    args.out.write_text("\n".join(lines) + keep, encoding="utf-8")
     print(f"wrote {args.out}")
 
 
