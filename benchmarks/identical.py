@@ -86,7 +86,10 @@ def corpus_path(work: Path, name: str) -> Path:
 
 
 def dedup_command(src: Path) -> tuple[list[str], dict[str, str]]:
-    """The command that runs the CLI of the dedup in ``src``, and its environment."""
+    """The command that runs the CLI of the dedup in ``src``, and its environment
+    (``-c`` rather than ``-m dedup``: older trees have no ``dedup/__main__.py``).
+    Outputs of trees that write ``dedup-manifest.json`` differ from older ones in that
+    file alone, and it names the dedup version: compare trees of one version."""
     env = dict(os.environ, PYTHONPATH=str(src))
     return [sys.executable, "-c", "import sys; from dedup.cli import app; sys.argv[0] = 'dedup'; app()"], env
 

@@ -281,9 +281,11 @@ class NodeBlocks:
     ptr: np.ndarray
 
     @classmethod
-    def of(cls, block_node: np.ndarray, n_nodes: int) -> NodeBlocks:
-        """The blocks of each of ``n_nodes`` nodes, from every block's node (-1: none)."""
-        compared = np.flatnonzero(block_node >= 0)
+    def of(cls, block_node: np.ndarray, n_nodes: int, compared: np.ndarray | None = None) -> NodeBlocks:
+        """The blocks of each of ``n_nodes`` nodes, from every block's node (-1: none);
+        ``compared``: the blocks that have one, when the caller has them already."""
+        if compared is None:
+            compared = np.flatnonzero(block_node >= 0)
         count = np.bincount(block_node[compared], minlength=n_nodes)
         by_node = compared[np.argsort(block_node[compared], kind="stable")]  # grouped by node, reading order
         return cls(by_node, np.concatenate(([0], np.cumsum(count))))
@@ -329,7 +331,7 @@ class Analysis:
         self.doc_of_block = np.repeat(np.arange(len(self.documents), dtype=np.int64), counts)
         self.block_index = np.arange(len(self.rows), dtype=np.int64) - self.doc_ptr[self.doc_of_block]
         self.compared = np.flatnonzero(self.block_node >= 0)
-        self.nodes = NodeBlocks.of(self.block_node, self.n_nodes)
+        self.nodes = NodeBlocks.of(self.block_node, self.n_nodes, self.compared)
 
     @property
     def short_blocks(self) -> int:

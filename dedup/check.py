@@ -32,6 +32,7 @@ import xxhash
 from .config import ScanConfig
 from .errors import InputError, OutputError, UsageError
 from .normalize import normalize
+from .readers import shown_path, unread_brief
 from .report import removal_scopes
 from .scan import ScanResult, scan
 
@@ -144,11 +145,7 @@ def fingerprint(text: str) -> str:
 
 
 def _display_path(root: Path, source: str) -> str:
-    path = root / source
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
+    return shown_path(root / source)
 
 
 def _unread_shown(root: Path, unread: list[dict]) -> list[dict]:
@@ -286,8 +283,7 @@ def require_blocks(result: ScanResult, inputs: Sequence[str | os.PathLike]) -> N
         found += f", all shorter than --min-chars {result.report['parameters']['min_chars']}"
     unread = result.report.get("unread", [])
     if unread:
-        first = unread[0]
-        found += f"; {len(unread)} files not read ({first['path']}: {first['reason']}{', …' if len(unread) > 1 else ''})"
+        found += f"; {len(unread)} files not read ({unread_brief(_unread_shown(result.root, unread))})"
     raise InputError(f"{given}: no block to check ({found}); a check on nothing cannot pass")
 
 

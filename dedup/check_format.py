@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from .check import CheckResult, Duplicate
 from .errors import printable
+from .readers import unread_brief
 
 __all__ = ["render", "render_text", "render_json", "render_github", "render_github_summary", "render_junit", "FORMATS"]
 
@@ -41,9 +42,7 @@ def render_text(r: CheckResult) -> str:
     if r.stale:
         lines.append(f"  {len(r.stale)} baseline entries are stale (no longer duplicated): refresh with --write-baseline")
     if r.unread:
-        first = r.unread[0]
-        more = f"; {len(r.unread) - 1} more in --format json" if len(r.unread) > 1 else ""
-        lines.append(f"  {len(r.unread)} files under the inputs were not read, so not checked ({printable(first['path'])}: {first['reason']}{more})")
+        lines.append(f"  {len(r.unread)} files under the inputs were not read, so not checked ({unread_brief(r.unread, '--format json')})")
     new = r.new
     if new:
         worst = sorted((d for d in r.documents if d["new_duplicates"]), key=lambda d: (-d["new_duplicates"], d["document"]))[:10]

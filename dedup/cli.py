@@ -16,13 +16,10 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from . import __version__
-from .check_format import FORMATS
-from .config import KEEP_POLICIES, ON_ERROR, ScanConfig
-from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, DedupError, Terminated, UsageError, printable
-from .settings import SCAN_KEYS, load_settings, merge
-from .shingle import SHINGLE_KINDS
-from .signatures import ENGINES, SCHEMES
-from .split import UNITS
+from .config import ScanConfig
+from .errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_TERMINATED, DedupError, Terminated, printable
+from .readers import unread_brief
+from .settings import CHOICES, SCAN_KEYS, load_settings, merge
 
 EXIT_LIMIT = 1
 
@@ -87,13 +84,13 @@ def _choices(name: str, values: tuple[str, ...]) -> type[Enum]:
     return Enum(name, {v: v for v in values}, type=str)  # type: ignore[return-value]
 
 
-Unit = _choices("Unit", UNITS)
-Shingle = _choices("Shingle", SHINGLE_KINDS)
-Keep = _choices("Keep", KEEP_POLICIES)
-Scheme = _choices("Scheme", SCHEMES)
-OnError = _choices("OnError", ON_ERROR)
-Engine = _choices("Engine", ENGINES)
-Format = _choices("Format", FORMATS)
+Unit = _choices("Unit", CHOICES["unit"])
+Shingle = _choices("Shingle", CHOICES["shingle"])
+Keep = _choices("Keep", CHOICES["keep"])
+Scheme = _choices("Scheme", CHOICES["scheme"])
+OnError = _choices("OnError", CHOICES["on_error"])
+Engine = _choices("Engine", CHOICES["minhash_engine"])
+Format = _choices("Format", CHOICES["format"])
 
 D = ScanConfig()  # built-in defaults, shown in --help
 
@@ -188,7 +185,7 @@ def _enum_values(values: dict[str, Any]) -> dict[str, Any]:
 
 def _config(cli_values: dict[str, Any], settings: dict[str, Any]) -> ScanConfig:
     """The scan options: the command line's (those given) over the file's."""
-    merged = merge(_enum_values({k: v for k, v in cli_values.items() if k in SCAN_KEYS}), settings)
+    merged = merge(_enum_values(cli_values), settings)
     return ScanConfig(**{k: v for k, v in merged.items() if k in SCAN_KEYS})
 
 
@@ -244,9 +241,8 @@ def _summary(result, dry_run: bool) -> str:
         what = f"{printable(first['where'])}: {printable(first['reason'])}{more}"
         lines.insert(5, f"skipped          {s['skipped']:>10,}   bad files or records copied unchanged ({what})")
     if s.get("unread_files"):  # files under the input folders that were not read: never silently
-        first = result.report["unread"][0]
-        more = f"; {s['unread_files'] - 1} more in report.json" if s["unread_files"] > 1 else ""
-        lines.insert(-1, f"not read         {s['unread_files']:>10,}   files ({printable(first['path'])}: {first['reason']}{more})")
+        brief = unread_brief(result.report["unread"], "report.json")
+        lines.insert(-1, f"not read         {s['unread_files']:>10,}   files ({brief})")
     if result.out is not None:
         what = "reports only (--dry-run)" if dry_run else "deduplicated texts and reports"
         lines.append(f"written to       {result.out}/  ({what}: see {result.out}/report.md)")
@@ -316,8 +312,6 @@ def check(
         cfg = _config(shared, settings)
         merged = merge(_enum_values(own), settings)
         fmt = merged.get("format", "text")
-        if fmt not in FORMATS:
-            raise UsageError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         limits = Limits(merged.get("max_duplicate_ratio"), merged.get("max_cross_duplicates"), merged.get("max_within_duplicates"))
         base_path: Path | str | None = baseline if baseline is not None else settings.get("baseline")
         if baseline is None and base_path is not None and source is not None:

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .analyze import analyze, analyze_batch
+from .analyze import analyze
 from .cluster import Cluster, Member, build_clusters, star_clusters
 from .config import ScanConfig
 from .lsh import Candidates, LshOptions, candidates
@@ -39,9 +39,9 @@ from .progress import bar as progress_bar
 from .rank import rank_nodes
 from .spill import SignatureSpill
 from .tuning import DEFAULT_TUNING, Tuning
-from .verify import ESTIMATE_MARGIN, Verifier
+from .verify import Verifier, estimate_cutoff
 
-__all__ = ["ESTIMATE_MARGIN", "Cluster", "Detection", "Member", "analyze_batch", "detect", "find_candidates"]
+__all__ = ["Cluster", "Detection", "Member", "detect", "find_candidates"]
 
 
 @dataclass
@@ -155,7 +155,7 @@ def find_candidates(sig: SignatureSpill, config: ScanConfig, tuning: Tuning = DE
         return Candidates.from_pairs(len(sig), [])
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     options = LshOptions(
-        minimum=config.threshold - ESTIMATE_MARGIN,
+        minimum=estimate_cutoff(config.threshold),
         chunk=tuning.lsh_chunk,
         native=None if config.minhash_engine in ("auto", "native") else False,
         threads=max(1, min(config.jobs, cores)),

@@ -292,7 +292,7 @@ class _PairScreen:
     def __init__(self, sig, bands: int, rows: int, minimum: float):
         self.sig, self.rows, self.n = sig, rows, len(sig)
         self.need = int(np.ceil(minimum * sig.shape[1] - 1e-9))
-        self.low = np.ascontiguousarray(sig.low if hasattr(sig, "low") else low_bytes(np.asarray(sig)))
+        self.low = np.ascontiguousarray(low_of(sig))
         self.tags = np.empty((self.n, bands), dtype=np.uint8)
         self.decided: dict[int, tuple[bool, int]] = {}
 
@@ -563,6 +563,12 @@ def candidates(sig, bands: int, rows: int, options: LshOptions | None = None, *,
     pairs = np.stack((codes // n, codes % n), axis=1)
     group_ptr, group_ids = _group_index(groups, n)
     return Candidates(n, pairs, groups, group_ptr, group_ids, len(pairs) + rejected, rejected)
+
+
+def low_of(sig) -> np.ndarray:
+    """The low bytes of ``sig``'s signatures: kept by a :class:`~dedup.spill.SignatureSpill`,
+    made from an array."""
+    return sig.low if hasattr(sig, "low") else low_bytes(np.asarray(sig))
 
 
 def low_bytes(sig: np.ndarray) -> np.ndarray:

@@ -25,8 +25,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError, UsageError
+from .errors import InputError, UsageError, printable
 from .model import Document
+from .outdir import MANIFEST, OWN_FILES, REPORT_FILES, read_manifest
 from .split import date_header
 
 __all__ = [
@@ -39,6 +40,8 @@ __all__ = [
     "read_source",
     "decode",
     "shown",
+    "shown_path",
+    "unread_brief",
     "read_ahead_bytes",
     "TEXT_SUFFIXES",
     "JSONL_SUFFIXES",
@@ -173,7 +176,7 @@ def _walk(folder: Path) -> tuple[list[tuple[str, Path, bool]], list[Unread]]:
             with os.scandir(path) as listing:
                 entries = list(listing)
         except OSError as exc:
-            raise InputError(f"{_relative(exc.filename or path)}: cannot list folder ({exc.strerror or exc})") from None
+            raise InputError(f"{shown_path(exc.filename or path)}: cannot list folder ({exc.strerror or exc})") from None
         own = _own_files(path, {e.name for e in entries})
         for entry in entries:
             name = entry.name
@@ -204,7 +207,15 @@ def _walk(folder: Path) -> tuple[list[tuple[str, Path, bool]], list[Unread]]:
     return [(rel, Path(full), link) for rel, full, link in out], unread
 
 
-def _relative(path: str | os.PathLike) -> str:
+def unread_brief(unread: Sequence[dict], more_in: str | None = None) -> str:
+    """The first file not read and why, and how many more (``; N more in MORE_IN``):
+    one line for a summary or a message."""
+    first = unread[0]
+    more = f"; {len(unread) - 1} more" + (f" in {more_in}" if more_in else "") if len(unread) > 1 else ""
+    return f"{printable(first['path'])}: {first['reason']}{more}"
+
+
+def shown_path(path: str | os.PathLike) -> str:
     """``path`` as the user finds it from the working directory."""
     try:
         return os.path.relpath(path)
@@ -215,12 +226,10 @@ def _relative(path: str | os.PathLike) -> str:
 def _own_files(folder: str, names: set[str]) -> dict[str, str]:
     """The files of an earlier dedup output at the top of ``folder`` that are not
     documents (its reports and manifest), with the reason; empty elsewhere."""
-    from .outdir import MANIFEST, OWN_FILES, read_manifest
-
     if MANIFEST in names and read_manifest(Path(folder)) is not None:
         return {name: "dedup's own report or manifest (an earlier output)" for name in OWN_FILES if name in names}
-    if "report.md" in names and "report.json" in names and _is_own_report(Path(folder, "report.md")):
-        return {name: "dedup's own report (an earlier output)" for name in ("report.json", "report.md")}
+    if all(name in names for name in REPORT_FILES) and _is_own_report(Path(folder, "report.md")):
+        return {name: "dedup's own report (an earlier output)" for name in REPORT_FILES}
     return {}
 
 
@@ -390,10 +399,7 @@ def decode(data: bytes, where: str, encoding: str | None = None) -> tuple[str, s
 
 def shown(source: Source) -> str:
     """The file as a user finds it from the working directory (for error messages)."""
-    try:
-        return os.path.relpath(source.path)
-    except ValueError:  # another drive
-        return str(source.path)
+    return shown_path(source.path)
 
 
 def _as_given(exc: InputError, source: Source) -> InputError:

@@ -25,7 +25,7 @@ import numpy as np
 
 from .analyze import Analysis
 from .config import ScanConfig
-from .lsh import Candidates, low_bytes
+from .lsh import Candidates, low_of
 from .normalize import normalize
 from .shingle import jaccard_many, shingle_sets
 from .tuning import DEFAULT_TUNING, Tuning
@@ -36,6 +36,12 @@ __all__ = ["ESTIMATE_MARGIN", "NodeTexts", "ShingleCache", "Verifier", "in_chunk
 #: without the exact check (a pair at the threshold 0.65 falls that low with probability
 #: 7e-6 at 192 permutations: 4.4 standard deviations); nothing is ever accepted on an estimate.
 ESTIMATE_MARGIN = 0.15
+
+
+def estimate_cutoff(threshold: float) -> float:
+    """The MinHash estimate below which a pair is rejected without the exact check
+    (the LSH screen and the verifier both use it)."""
+    return threshold - ESTIMATE_MARGIN
 
 
 class NodeTexts:
@@ -152,10 +158,10 @@ class Verifier:
     def __init__(self, sig, texts: Callable[[int], str], config: ScanConfig, order: Sequence[int] = (), tuning: Tuning = DEFAULT_TUNING):
         self.sig = sig
         # Most estimates need only a quarter of the signature bytes (the low bytes).
-        self.low = sig.low if hasattr(sig, "low") else low_bytes(np.asarray(sig))
+        self.low = low_of(sig)
         self.n_perm = sig.shape[1]
         self.threshold = config.threshold
-        self.cutoff = config.threshold - ESTIMATE_MARGIN
+        self.cutoff = estimate_cutoff(config.threshold)
         self.chunk = tuning.verify_chunk
         self.cache = ShingleCache(texts, config.shingle, config.ngram, order, tuning.shingle_ahead, tuning.shingle_cache)
         self.seconds = 0.0
