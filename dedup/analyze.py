@@ -21,7 +21,7 @@ import contextlib
 import functools
 import itertools
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -31,11 +31,13 @@ import numpy as np
 import xxhash
 
 from .config import ScanConfig
+from .contain import Sample
 from .errors import WorkerError
 from .memory import release_memory
 from .model import Blocks, Document
 from .normalize import normalize, weighted_length
 from .pool import WORKER_DIED, worker_context, worker_init
+from .rules import tag_shapes
 from .shingle import shingle_hashes, shingle_sets
 from .signatures import permutations, resolve_engine, signatures, signatures_flat
 from .spill import SignatureSpill
@@ -69,6 +71,9 @@ class AnalyzedBatch:
     new_keys: list[int]  # the batch's distinct exact keys, in first-seen order
     signed: np.ndarray  # which of them were signed (ascending indices into new_keys)
     sigs: np.ndarray  # their signatures, one row per signed key
+    sample: Sample | None = None  # the containment sample of each signed key (see dedup.contain)
+    short_keys: np.ndarray | None = None  # per block: 64-bit key of a short block's normalized text (0: none)
+    tags: list[list[str]] | None = None  # per signed key: the affixes it might carry as a tag (dedup.rules.tag_shapes)
     seconds: tuple[float, float, float] = (0.0, 0.0, 0.0)  # split+normalize+key, shingle+hash, sign
 
 
@@ -93,10 +98,12 @@ def analyze_batch(
     if engine != "datasketch":
         # Flat hashes straight into the signatures: no per-text sorted set is made.
         flat, sizes = shingle_hashes(keyed.norms, config.shingle, config.ngram)
+        sample = Sample.of(flat, sizes, [len(t) for t in keyed.norms]) if config.containment else None
         t2 = time.perf_counter()
         sigs = signatures_flat(flat, sizes, config.num_perm, config.seed, config.scheme, perms, engine)
     else:
         sets = shingle_sets(keyed.norms, config.shingle, config.ngram)
+        sample = Sample.of_sets(sets, [len(t) for t in keyed.norms]) if config.containment else None
         t2 = time.perf_counter()
         sigs = signatures(sets, config.num_perm, config.seed, config.scheme, engine)
     t3 = time.perf_counter()
@@ -107,6 +114,9 @@ def analyze_batch(
         list(keyed.first),
         np.array(keyed.signed, dtype=np.int64),
         sigs,
+        sample,
+        np.array(keyed.short_keys, dtype=np.uint64) if config.min_run else None,
+        keyed.tags if config.containment and config.tags else None,
         (t1 - t0, t2 - t1, t3 - t2),
     )
 
@@ -121,15 +131,19 @@ class _Keyed:
     first: dict[int, int] = field(default_factory=dict)  # distinct keys -> index, first seen first
     signed: list[int] = field(default_factory=list)  # indices (into first) of the keys to sign
     norms: list[str] = field(default_factory=list)  # their normalized texts
+    short_keys: list[int] = field(default_factory=list)  # per block: key of a short block (0: compared, or empty)
+    tags: list[list[str]] = field(default_factory=list)  # per text to sign: its possible tags
 
 
 def _key_blocks(texts: Sequence[str | bytes], config: ScanConfig, known: Container[int]) -> _Keyed:
     """Split and normalize every text of a batch and key its blocks; list the
     normalized texts to sign (new keys not in ``known``)."""
     hasher = xxhash.xxh3_128_intdigest
+    short_hasher = xxhash.xxh3_64_intdigest if config.min_run else None
+    shapes = tag_shapes if config.containment and config.tags else None
     min_chars = config.min_chars
     out = _Keyed()
-    first, slot, signed, norms = out.first, out.slot, out.signed, out.norms
+    first, slot, signed, norms, short_keys, tags = out.first, out.slot, out.signed, out.norms, out.short_keys, out.tags
     for text in texts:
         if isinstance(text, bytes):
             text = text.decode("utf-8", "surrogatepass")
@@ -140,7 +154,12 @@ def _key_blocks(texts: Sequence[str | bytes], config: ScanConfig, known: Contain
             norm = normalize(text[start:end])
             if weighted_length(norm) < min_chars:
                 slot.append(-1)
+                if short_hasher is not None:
+                    # 0 marks "no key": a text hashing to 0 is taken as its neighbour 1
+                    short_keys.append((short_hasher(norm.encode("utf-8", "surrogatepass")) or 1) if norm else 0)
                 continue
+            if short_hasher is not None:
+                short_keys.append(0)
             key = hasher(norm.encode("utf-8", "surrogatepass"))
             k = first.get(key)
             if k is None:
@@ -148,6 +167,8 @@ def _key_blocks(texts: Sequence[str | bytes], config: ScanConfig, known: Contain
                 if key not in known:
                     signed.append(k)
                     norms.append(norm)
+                    if shapes is not None:
+                        tags.append(shapes(text[start:end]))
             slot.append(k)
     return out
 
@@ -313,7 +334,9 @@ class Analysis:
     ``block_node``: per block its node (a distinct normalized text, numbered in order
     of first appearance), -1 when it is too short to compare.  The nodes' signatures
     are in the spill the analysis wrote to.  ``work``: seconds of the three steps of
-    the analysis (split+normalize, shingle+hash, signatures) summed over batches."""
+    the analysis (split+normalize, shingle+hash, signatures) summed over batches.
+    ``sample``: each node's containment sample (:class:`dedup.contain.Sample`);
+    ``short_key``: each short block's key, for menu runs (:mod:`dedup.runs`)."""
 
     documents: list[Document]
     rows: np.ndarray
@@ -321,6 +344,9 @@ class Analysis:
     block_node: np.ndarray
     n_nodes: int
     work: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    sample: Sample | None = None  # per node: its containment sample (None: containment off)
+    short_key: np.ndarray | None = None  # per block: key of a short block (0: none; None: runs off)
+    tags: Counter = field(default_factory=Counter)  # possible tag -> distinct texts carrying it
     doc_of_block: np.ndarray = field(init=False)  # per block: its document
     block_index: np.ndarray = field(init=False)  # per block: its index in its document
     compared: np.ndarray = field(init=False)  # the blocks that have a node, ascending
@@ -355,6 +381,9 @@ class NodeMerger:
         self._counts: list[np.ndarray] = []
         self._rows: list[np.ndarray] = []
         self._nodes: list[np.ndarray] = []
+        self._samples: list[Sample] = []
+        self._short: list[np.ndarray] = []
+        self.tags: Counter = Counter()  # possible tag -> distinct texts that carry it
         self.work = [0.0, 0.0, 0.0]  # seconds of each step of the analysis, summed over batches
 
     def add(self, res: AnalyzedBatch) -> None:
@@ -373,6 +402,13 @@ class NodeMerger:
                 fresh.append(row)
             slot_node[r] = node
         self.spill.append(res.sigs[fresh])
+        if res.sample is not None:
+            self._samples.append(res.sample.take(fresh))
+        if res.short_keys is not None:
+            self._short.append(res.short_keys)
+        if res.tags is not None:
+            for row in fresh:
+                self.tags.update(res.tags[row])
         block_node = np.full(len(res.slot), -1, dtype=np.int64)  # -1: too short to compare
         compared_here = res.slot >= 0
         block_node[compared_here] = slot_node[res.slot[compared_here]]
@@ -390,11 +426,13 @@ class NodeMerger:
         counts = np.concatenate(self._counts) if self._counts else np.zeros(0, dtype=np.int64)
         rows = np.concatenate(self._rows) if self._rows else np.zeros((0, 5), dtype=np.int64)
         block_node = np.concatenate(self._nodes) if self._nodes else np.zeros(0, dtype=np.int64)
-        for parts in (self._counts, self._rows, self._nodes):
+        sample = Sample.concat(self._samples) if self._samples else None
+        short_key = np.concatenate(self._short) if self._short else None
+        for parts in (self._counts, self._rows, self._nodes, self._samples, self._short):
             parts.clear()
         release_memory()
         doc_ptr = np.concatenate(([0], np.cumsum(counts)))
-        return Analysis(documents, rows, doc_ptr, block_node, n_nodes, (self.work[0], self.work[1], self.work[2]))
+        return Analysis(documents, rows, doc_ptr, block_node, n_nodes, (self.work[0], self.work[1], self.work[2]), sample, short_key, self.tags)
 
 
 def _collect(documents: Iterable[Document], into: list[Document]) -> Iterator[Document]:

@@ -22,8 +22,17 @@ def _where(path: str, line: int) -> str:
     return f"{printable(path)}:{line}"
 
 
+_HOW = {
+    "exact": "same text as",
+    "near": "near copy (similarity {:.2f}) of",
+    "contained": "part ({:.0%} inside) of the fuller block",
+    "tagged": "tagged copy (containment {:.2f}) of",
+    "run": "part of a repeated run of short lines from",
+}
+
+
 def _describe(d: Duplicate) -> str:
-    how = "same text as" if d.kind == "exact" else f"near copy (similarity {d.similarity:.2f}) of"
+    how = _HOW.get(d.kind, "copy of").format(d.similarity)
     return f"{how} {_where(d.canonical_path, d.canonical_line)}"
 
 

@@ -116,6 +116,36 @@ SHARED_OPTIONS: dict[str, Any] = {
     "keep": Annotated[
         Optional[Keep], _opt(help=f"Copy to keep: first seen, longest, or earliest dated (date field or 'date YYYY-MM-DD' header). [default: {D.keep}]")
     ],
+    "containment": Annotated[
+        Optional[float],
+        _opt(
+            help="Share of a block's shingles inside a fuller block from which it is a partial copy (split, cut, merged into a longer line), "
+            f"removed in favour of the fuller block whatever --keep says; 0 turns partial copies off. [default: {D.containment}]"
+        ),
+    ],
+    "tags": Annotated[
+        Optional[bool],
+        _opt(
+            "--tags/--no-tags",
+            help="A line that is another with a short tag that recurs ('SON DAKİKA: …', '… - Site') is removed in favour of the untagged one. "
+            "[default: on]",
+        ),
+    ],
+    "facts": Annotated[
+        Optional[bool],
+        _opt(
+            "--facts/--no-facts",
+            help="Blocks that differ in a number or a name are distinct unless the differing words are at most 5% of the longer block "
+            "(weather or market lines of other places and days stay; a long paragraph with one number updated is a near copy). [default: on]",
+        ),
+    ],
+    "min_run": Annotated[
+        Optional[int],
+        _opt(
+            help="A run of this many consecutive short lines (under --min-chars) that repeats, in order, is removed as one unit "
+            f"(menus of provinces or sections); a short line outside such a run is never compared; 0 turns runs off. [default: {D.min_run}]"
+        ),
+    ],
     "num_perm": Annotated[Optional[int], _opt(help=f"MinHash permutations. [default: {D.num_perm}]")],
     "bands": Annotated[Optional[int], _opt(help="LSH bands (with --rows). [default: chosen for 99% recall at the threshold]")],
     "rows": Annotated[Optional[int], _opt(help="LSH rows per band (with --bands).")],
@@ -228,7 +258,7 @@ def _summary(result, dry_run: bool) -> str:
     lines = [
         f"documents        {s['documents']:>10,}",
         f"blocks           {s['blocks']:>10,}   ({s['short_blocks']:,} shorter than {p['min_chars']} chars, kept without comparing)",
-        f"clusters         {s['clusters']:>10,}   ({s['clusters_by_kind']['exact']:,} exact, {s['clusters_by_kind']['near']:,} near; "
+        f"clusters         {s['clusters']:>10,}   ({', '.join(f'{n:,} {k}' for k, n in s['clusters_by_kind'].items() if n or k in ('exact', 'near'))}; "
         f"{s['clusters_by_scope']['within']:,} within a document, {s['clusters_by_scope']['across']:,} across)",
         f"duplicate blocks {s['duplicate_blocks']:>10,}   ({s['removed_blocks']:,} removed, {s['duplicate_ratio']:.1%} of all blocks; "
         f"{s['removed_by_scope']['within']:,} repeated their own document, {s['removed_by_scope']['across']:,} another one)",

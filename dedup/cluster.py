@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .contain import Claim
 from .lsh import Candidates
+from .runs import RunMatch
 from .shingle import sorted_unique
 
 if TYPE_CHECKING:
@@ -48,9 +50,10 @@ class Member:
 
     doc: int  # index into Detection.documents
     block: int  # index into that document's blocks
-    similarity: float  # verified similarity to the canonical block (1.0: same normalized text)
-    match: str  # "canonical", "exact" or "near"
+    similarity: float  # verified similarity (containment for "contained"/"tagged") to the block it matched
+    match: str  # "canonical", "exact", "near", "contained", "tagged" or "run"
     document: str  # the document's id
+    via: tuple[int, int] | None = None  # (doc, block) it was matched with, when not the canonical block
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +61,7 @@ class Cluster:
     """Blocks that are copies of one another; the first is the canonical copy (kept)."""
 
     id: int
-    kind: str  # "exact": all members share one normalized text; "near" otherwise
+    kind: str  # "exact": one normalized text; "near": near copies; "partial": fragments or tagged copies too; "run": a repeated run of short lines
     scope: str  # "within": one document; "across": several
     members: tuple[Member, ...]  # members[0] is the canonical block (kept)
 
@@ -156,42 +159,108 @@ def _open_candidates(
     return others[np.argsort(rank[others], kind="stable")]
 
 
-def build_clusters(node_clusters: Sequence[NodeCluster], analysis: Analysis, best_block: np.ndarray) -> tuple[list[Cluster], list[set[int]]]:
+def build_clusters(
+    node_clusters: Sequence[NodeCluster],
+    analysis: Analysis,
+    best_block: np.ndarray,
+    claims: Sequence[Claim] = (),
+    runs: RunMatch | None = None,
+) -> tuple[list[Cluster], list[set[int]]]:
     """Clusters of blocks from clusters of nodes, numbered in the reading order of
     their canonical blocks, and per document the indices of its removed blocks.
 
     Every block of a member node is a member; the canonical block is ``best_block`` of
     the center (its best block under the keep policy), the center's other blocks are
-    exact copies and the blocks of the other nodes near ones.  Members follow the
-    canonical block in reading order; every member but the canonical one is removed."""
+    exact copies and the blocks of the other nodes near ones.  ``claims``: texts the
+    containment stage removes in favour of another (:func:`dedup.contain.assign`); a
+    claimed text joins the cluster of the text that keeps it, with its own near copies.
+    ``runs``: short blocks removed as parts of repeated runs, one cluster per run.
+    Members follow the canonical block in reading order; every member but the
+    canonical one is removed."""
     documents = analysis.documents
     removed: list[set[int]] = [set() for _ in documents]
-    clusters: list[Cluster] = []
+    by_center = {nc.center: nc for nc in node_clusters}
+    claim_of = {cl.node: cl for cl in claims}
+
+    def root(node: int) -> int:
+        while node in claim_of:
+            node = claim_of[node].by
+        return node
+
+    # Per kept text: the texts that joined it (node, similarity, match, matched with).
+    joined: dict[int, list[tuple[int, float, str, int]]] = {}
     for nc in node_clusters:
-        members = _members(nc, analysis, int(best_block[nc.center]))
+        if nc.center not in claim_of:
+            joined.setdefault(nc.center, []).extend((m, sim, "near", nc.center) for m, sim in nc.members)
+    for cl in claims:
+        entries = joined.setdefault(root(cl.node), [])
+        entries.append((cl.node, cl.value, cl.match, cl.by))
+        nc = by_center.get(cl.node)
+        if nc is not None:
+            entries.extend((m, sim, "near", cl.node) for m, sim in nc.members)
+    centers = set(joined) | {nc.center for nc in node_clusters if nc.center not in claim_of}
+    clusters: list[Cluster] = []
+    for center in sorted(centers):
+        entries = joined.get(center, [])
+        members = _members(center, entries, analysis, best_block)
         for m in members[1:]:
             removed[m.doc].add(m.block)
-        kind = "near" if nc.members else "exact"
+        kind = "partial" if any(e[2] != "near" for e in entries) else "near" if entries else "exact"
         scope = "within" if len({m.doc for m in members}) == 1 else "across"
         clusters.append(Cluster(0, kind, scope, tuple(members)))
+    if runs is not None and len(runs.blocks):
+        clusters.extend(_run_clusters(runs, analysis, removed))
     clusters.sort(key=lambda c: (documents[c.canonical.doc].order, c.canonical.block))
     return [Cluster(i + 1, c.kind, c.scope, c.members) for i, c in enumerate(clusters)], removed
 
 
-def _members(nc: NodeCluster, analysis: Analysis, canonical: int) -> list[Member]:
-    """The members of one cluster: the canonical block (a flat block index), then the
-    others in reading order."""
-    nodes = analysis.nodes
+def _members(center: int, entries: list[tuple[int, float, str, int]], analysis: Analysis, best_block: np.ndarray) -> list[Member]:
+    """The members of one cluster: the canonical block (``best_block`` of ``center``),
+    then the others in reading order."""
+    nodes, documents = analysis.nodes, analysis.documents
+    canonical = int(best_block[center])
 
-    def place(flat: np.ndarray) -> list[tuple[int, int]]:
+    def place(flat: np.ndarray | int) -> list[tuple[int, int]]:
+        flat = np.atleast_1d(flat)
         return list(zip(analysis.doc_of_block[flat].tolist(), analysis.block_index[flat].tolist()))
 
-    center_blocks = nodes.blocks_of(nc.center)
-    others = [(d, b, 1.0, "exact") for d, b in place(center_blocks[center_blocks != canonical])]
-    for node, sim in nc.members:
-        others.extend((d, b, float(sim), "near") for d, b in place(nodes.blocks_of(node)))
-    documents = analysis.documents
+    def via(node: int) -> tuple[int, int] | None:
+        block = int(best_block[node])
+        return None if block == canonical else place(block)[0]
+
+    center_blocks = nodes.blocks_of(center)
+    others = [(d, b, 1.0, "exact", None) for d, b in place(center_blocks[center_blocks != canonical])]
+    for node, sim, match, by in entries:
+        matched = via(by)
+        others.extend((d, b, float(sim), match, matched) for d, b in place(nodes.blocks_of(node)))
     others.sort(key=lambda m: (documents[m[0]].order, m[1]))
-    cd = int(analysis.doc_of_block[canonical])
-    canonical_member = Member(cd, int(analysis.block_index[canonical]), 1.0, "canonical", documents[cd].id)
-    return [canonical_member, *(Member(*m, documents[m[0]].id) for m in others)]
+    cd, cb = place(canonical)[0]
+    canonical_member = Member(cd, cb, 1.0, "canonical", documents[cd].id)
+    return [canonical_member, *(Member(d, b, sim, match, documents[d].id, matched) for d, b, sim, match, matched in others)]
+
+
+def _run_clusters(runs: RunMatch, analysis: Analysis, removed: list[set[int]]) -> list[Cluster]:
+    """One cluster per repeated run: the removed blocks whose run starts by repeating
+    the same block, that block first (kept)."""
+    documents = analysis.documents
+    doc_of, index_of = analysis.doc_of_block, analysis.block_index
+    blocks, source = runs.blocks, runs.source
+    # Segments: consecutive removed blocks of one document.
+    new_segment = np.concatenate(([True], (blocks[1:] != blocks[:-1] + 1) | (doc_of[blocks[1:]] != doc_of[blocks[:-1]])))
+    segment = np.cumsum(new_segment) - 1
+    head = source[np.flatnonzero(new_segment)][segment]  # per removed block: its segment's first source
+    groups: dict[int, list[int]] = {}
+    for i, h in enumerate(head.tolist()):
+        groups.setdefault(h, []).append(i)
+    out = []
+    for h, idx in groups.items():
+        hd, hb = int(doc_of[h]), int(index_of[h])
+        members = [Member(hd, hb, 1.0, "canonical", documents[hd].id)]
+        for i in idx:
+            d, b, s = int(doc_of[blocks[i]]), int(index_of[blocks[i]]), int(source[i])
+            removed[d].add(b)
+            members.append(Member(d, b, 1.0, "run", documents[d].id, None if s == h else (int(doc_of[s]), int(index_of[s]))))
+        members[1:] = sorted(members[1:], key=lambda m: (documents[m.doc].order, m.block))
+        scope = "within" if len({m.doc for m in members}) == 1 else "across"
+        out.append(Cluster(0, "run", scope, tuple(members)))
+    return out

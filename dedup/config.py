@@ -40,6 +40,10 @@ class ScanConfig:
     on_error: str = "fail"
     jobs: int = 1
     minhash_engine: str = "auto"
+    containment: float = 0.95
+    tags: bool = True
+    facts: bool = True
+    min_run: int = 5
 
     def __post_init__(self) -> None:
         def bad(msg: str) -> UsageError:
@@ -74,6 +78,10 @@ class ScanConfig:
             raise bad(f"--minhash-engine must be one of {', '.join(ENGINES)}, not {self.minhash_engine!r}")
         if self.minhash_engine == "native" and not signatures.NATIVE:
             raise bad("--minhash-engine native: the compiled kernel is not built (dedup was installed without a C compiler); use auto or numpy")
+        if not (self.containment == 0.0 or 0.5 <= self.containment <= 1.0):
+            raise bad(f"--containment must be 0 (off) or between 0.5 and 1, not {self.containment}")
+        if self.min_run != 0 and not 2 <= self.min_run <= 1000:
+            raise bad(f"--min-run must be 0 (off) or between 2 and 1000, not {self.min_run}")
         if self.jobs < 1:
             raise bad(f"--jobs must be at least 1, not {self.jobs}")
         if (self.bands is None) != (self.rows is None):

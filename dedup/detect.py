@@ -29,14 +29,20 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .analyze import analyze
 from .cluster import Cluster, Member, build_clusters, star_clusters
 from .config import ScanConfig
+from .contain import MIN_FRAGMENT_CHARS, Claim, assign
+from .contain import candidates as contain_candidates
+from .contain import verify as contain_verify
 from .lsh import Candidates, LshOptions, candidates
 from .memory import release_memory
 from .model import Blocks, Document
 from .progress import bar as progress_bar
 from .rank import rank_nodes
+from .runs import find_runs
 from .spill import SignatureSpill
 from .tuning import DEFAULT_TUNING, Tuning
 from .verify import Verifier, estimate_cutoff
@@ -108,6 +114,7 @@ def _detect(
     timings["lsh"] = time.perf_counter() - t1
 
     verifier = Verifier.for_candidates(spill, analysis, cands, ranking.rank, config, tuning)
+    cands_implied, cands_rejected = cands.implied_pairs, cands.rejected
     t2 = time.perf_counter()
     with progress_bar(analysis.n_nodes, "verify+cluster", "text", progress) as pbar:
         node_clusters, pair_counts = star_clusters(
@@ -122,15 +129,77 @@ def _detect(
         )
     timings["cluster"] = time.perf_counter() - t2
     timings["verify"] = verifier.seconds
+    del cands
+    release_memory()
 
-    clusters, removed = build_clusters(node_clusters, analysis, ranking.best_block)
+    t3 = time.perf_counter()
+    claims, contain_counts = [], {}
+    if config.containment and analysis.sample is not None:
+        claims, contain_counts = find_claims(analysis, node_clusters, ranking.rank, config, verifier)
+    timings["containment"] = time.perf_counter() - t3
+    runs = None
+    if config.min_run and analysis.short_key is not None:
+        doc_rank = _doc_rank(config.keep, analysis.documents)
+        runs = find_runs(analysis.short_key, analysis.doc_of_block, doc_rank, config.min_run)
+
+    clusters, removed = build_clusters(node_clusters, analysis, ranking.best_block, claims, runs)
     stats = {
         "distinct_texts": analysis.n_nodes,
-        "candidate_pairs": cands.implied_pairs,
-        "rejected_by_estimate": pair_counts.pop("rejected_by_estimate") + cands.rejected,
+        "candidate_pairs": cands_implied,
+        "rejected_by_estimate": pair_counts.pop("rejected_by_estimate") + cands_rejected,
         **pair_counts,
+        "rejected_by_facts": verifier.rejected["rejected_by_facts"] + contain_counts.get("rejected_by_facts", 0),
+        "left_for_containment": verifier.rejected["fuller_candidate"] + verifier.rejected["tagged_center"],
+        "containment_candidates": contain_counts.get("containment_candidates", 0),
+        "containment_verified": contain_counts.get("containment_verified", 0),
+        "contained_pairs": contain_counts.get("contained_pairs", 0),
+        "tagged_pairs": contain_counts.get("tagged_pairs", 0),
+        "run_blocks": 0 if runs is None else len(runs.blocks),
     }
     return Detection(analysis.documents, analysis.blocks(), clusters, removed, analysis.short_blocks, stats, timings)
+
+
+def find_claims(analysis, node_clusters, rank: np.ndarray, config: ScanConfig, verifier: Verifier) -> tuple[list[Claim], dict[str, int]]:
+    """The containment stage over the texts the near tier keeps (cluster centers and
+    texts in no cluster): which go in favour of a fuller one (:mod:`dedup.contain`),
+    and its counts.  ``verifier``: the near tier's, for the texts and the fragments and
+    tagged copies it verified already."""
+    active = np.ones(analysis.n_nodes, dtype=bool)
+    for nc in node_clusters:
+        for m, _ in nc.members:
+            active[m] = False
+    # Short lines (a name, a caption, a phrase) inside a longer paragraph are not copies of it.
+    queries = analysis.sample.chars >= MIN_FRAGMENT_CHARS
+    pairs = contain_candidates(analysis.sample, active, config.containment, queries)
+    texts = verifier.texts
+    edges = contain_verify(
+        pairs,
+        texts,
+        texts.original,
+        config.containment,
+        config.shingle,
+        config.ngram,
+        facts=config.facts,
+        tags=config.tags,
+        known_fragments=[e for e in verifier.fragments if active[e[0]] and active[e[1]]],
+        known_tagged=[e for e in verifier.tagged if active[e[0]] and active[e[1]]],
+        tag_lines=analysis.tags,
+    )
+    counts = dict(edges.counts)
+    counts["containment_candidates"] = len(pairs)
+    return assign(edges, rank), counts
+
+
+def _doc_rank(keep: str, documents: Sequence[Document]) -> np.ndarray:
+    """Each document's place in the keep policy's order (for menu runs: ``earliest``
+    by date, undated last; otherwise reading order)."""
+    order = np.array([doc.order for doc in documents], dtype=np.int64)
+    if keep == "earliest":
+        dates = sorted({doc.date for doc in documents if doc.date})
+        at = {d: i for i, d in enumerate(dates)}
+        primary = np.array([at.get(doc.date, len(dates)) if doc.date else len(dates) for doc in documents], dtype=np.int64)
+        return np.lexsort((order, primary)).argsort()
+    return order.argsort().argsort()
 
 
 def _advance(pbar, recount: Callable[[], int | None] | None, n_docs: int) -> None:

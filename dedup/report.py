@@ -14,14 +14,18 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import __version__
 from .config import ScanConfig
+from .contain import FULLER, MIN_FRAGMENT_CHARS
 from .detect import Detection
 from .errors import printable
 from .normalize import NORMALIZATION_VERSION
 from .plan import OutputTexts
+from .rules import FACT_SHARE, TAG_MAX_WORDS
 
 __all__ = ["SCHEMA_VERSION", "build_report", "removal_scopes", "report_steps", "render_markdown", "dumps", "dump_chunks"]
 
 SCHEMA_VERSION = 1
+CLUSTER_KINDS = ("exact", "near", "partial", "run")
+MATCHES = ("exact", "near", "contained", "tagged", "run")  # why a copy was removed
 PREVIEW_CHARS = 120
 PROGRESS_STEP = 1024  # documents or clusters between two progress updates
 
@@ -50,6 +54,13 @@ def parameters(config: ScanConfig, inputs: list[str] | None = None) -> dict:
             "shingle_hash": "char: polynomial over code points + murmur3 fmix64; word: xxh3_64",
             "minhash": {"library": "datasketch", "scheme": config.scheme, "num_perm": config.num_perm, "seed": config.seed},
             "similarity": "Jaccard of shingle sets, verified exactly for every candidate",
+            "partial_copies": {
+                "containment": "share of the smaller block's shingles inside the fuller one, verified exactly",
+                "min_fragment_chars": MIN_FRAGMENT_CHARS,
+                "fuller_own_shingles": f"at least {FULLER}x the fragment's own",
+                "fact_share": FACT_SHARE,
+                "tag_max_words": TAG_MAX_WORDS,
+            },
             "normalization_version": NORMALIZATION_VERSION,
             "libraries": {
                 "dedup": __version__,
@@ -74,6 +85,8 @@ def _member_facts(det: Detection, outputs: Sequence[str], advance: Callable[[int
     for c in det.clusters:
         for m in c.members:
             wanted.setdefault(m.doc, []).append(m.block)
+            if m.via is not None:  # a run's line may repeat a block that is in no cluster
+                wanted.setdefault(m.via[0], []).append(m.via[1])
     plan = outputs.plan if isinstance(outputs, OutputTexts) else None
     out: dict[tuple[int, int], tuple[int, int, int, str]] = {}
     done = 0
@@ -156,6 +169,8 @@ def _cluster_row(det: Detection, c, facts: dict[tuple[int, int], tuple[int, int,
         }
         if m.match != "canonical":
             member["scope"] = scope
+        if m.via is not None:  # verified against this block, not the kept one
+            member["matched"] = {"document": det.documents[m.via[0]].id, "block": m.via[1], "line": facts[m.via][0]}
         members.append(member)
     return {
         "id": c.id,
@@ -184,7 +199,8 @@ def _summary(det: Detection, doc_rows: list[dict], clusters: list[dict], skipped
         "duplicate_blocks": sum(c["size"] for c in clusters),
         "removed_blocks": total_removed,
         "clusters": len(clusters),
-        "clusters_by_kind": {k: sum(1 for c in clusters if c["kind"] == k) for k in ("exact", "near")},
+        "clusters_by_kind": {k: sum(1 for c in clusters if c["kind"] == k) for k in CLUSTER_KINDS},
+        "removed_by_match": {k: sum(1 for c in clusters for m in c["members"] if m["match"] == k) for k in MATCHES},
         "clusters_by_scope": {s: sum(1 for c in clusters if c["scope"] == s) for s in ("within", "across")},
         "removed_by_scope": {s: removed_scopes.count(s) for s in ("within", "across")},
         "input_chars": total_in,
@@ -302,7 +318,7 @@ def render_markdown(report: dict, max_clusters: int = 30, max_members: int = 10,
         "# dedup report",
         "",
         f"{s['documents']} documents, {s['blocks']} blocks ({s['short_blocks']} too short to compare). "
-        f"{s['clusters']} clusters ({s['clusters_by_kind']['exact']} exact, {s['clusters_by_kind']['near']} near; "
+        f"{s['clusters']} clusters ({', '.join(f'{n} {k}' for k, n in s['clusters_by_kind'].items())}; "
         f"{s['clusters_by_scope']['within']} within one document, {s['clusters_by_scope']['across']} across documents). "
         f"{s['removed_blocks']} blocks removed ({s['duplicate_ratio']:.1%} of blocks; "
         f"{s['removed_by_scope']['within']} repeated their own document, {s['removed_by_scope']['across']} another one), "
@@ -310,7 +326,11 @@ def render_markdown(report: dict, max_clusters: int = 30, max_members: int = 10,
         "",
         f"Parameters: unit `{p['unit']}`, {p['shingle']} {p['ngram']}-gram shingles, threshold {p['threshold']}, "
         f"MinHash {p['num_perm']} permutations (`{p['scheme']}`, seed {p['seed']}), "
-        f"LSH {p['lsh']['bands']} bands × {p['lsh']['rows']} rows, min {p['min_chars']} chars, keep `{p['keep']}`.",
+        f"LSH {p['lsh']['bands']} bands × {p['lsh']['rows']} rows, min {p['min_chars']} chars, keep `{p['keep']}`; "
+        f"partial copies at containment {p['containment'] or 'off'}, tags {'on' if p['tags'] else 'off'}, "
+        f"facts {'on' if p['facts'] else 'off'}, runs of {p['min_run'] or 'off'} short lines.",
+        "",
+        "Removed copies by match: " + ", ".join(f"{k} {n}" for k, n in s["removed_by_match"].items()) + ".",
         "",
     ]
     lines += _md_inputs_left_out(report)
@@ -323,11 +343,11 @@ def render_markdown(report: dict, max_clusters: int = 30, max_members: int = 10,
         for c in shown:
             lines.append(f"### Cluster {c['id']}: {c['kind']}, {c['scope']}, {c['size']} copies")
             lines.append("")
-            lines.append("| action | document | line | similarity | text |")
-            lines.append("|---|---|---|---|---|")
+            lines.append("| action | match | document | line | similarity | text |")
+            lines.append("|---|---|---|---|---|---|")
             for m in c["members"][:max_members]:
                 lines.append(
-                    f"| {m['action']} | `{_md_escape(m['document'])}` | {m['line']} | {m['similarity']:.3f} | {_md_escape(m['preview'])} |"
+                    f"| {m['action']} | {m['match']} | `{_md_escape(m['document'])}` | {m['line']} | {m['similarity']:.3f} | {_md_escape(m['preview'])} |"
                 )
             lines.append("")
             if len(c["members"]) > max_members:

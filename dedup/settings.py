@@ -25,7 +25,7 @@ from .split import UNITS
 __all__ = ["load_settings", "SCAN_KEYS", "CHECK_KEYS", "merge"]
 
 SCAN_KEYS: dict[str, type | tuple[type, ...]] = {
-    f.name: {"int": int, "float": (int, float), "str": str, "int | None": int, "str | None": str}[str(f.type)] for f in fields(ScanConfig)
+    f.name: {"int": int, "float": (int, float), "str": str, "int | None": int, "str | None": str, "bool": bool}[str(f.type)] for f in fields(ScanConfig)
 }
 #: Settings with a fixed set of values: checked where the file is named.
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -87,7 +87,7 @@ def _validate(table: dict[str, Any], path: Path) -> dict[str, Any]:
         if key not in known:
             raise UsageError(f"{path}: unknown setting {raw_key!r} (known: {', '.join(sorted(k.replace('_', '-') for k in known))})")
         expected = known[key]
-        if isinstance(value, bool) or not isinstance(value, expected):
+        if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
             raise UsageError(f"{path}: setting {raw_key!r} has the wrong type ({type(value).__name__})")
         choices = CHOICES.get(key)
         if choices is not None and value not in choices:

@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import functools
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from .analyze import Analysis
 from .config import ScanConfig
+from .contain import is_fragment
 from .lsh import Candidates, low_of
 from .normalize import normalize
+from .rules import differing_facts, facts_of, tag_affix
 from .shingle import jaccard_many, shingle_sets
 from .tuning import DEFAULT_TUNING, Tuning
 
@@ -57,10 +59,14 @@ class NodeTexts:
 
     def __call__(self, node: int) -> str:
         """The normalized text of ``node``."""
+        return normalize(self.original(node))
+
+    def original(self, node: int) -> str:
+        """The original text of ``node``'s first block."""
         a = self.analysis
         f = a.nodes.first_block(node)
         start, end = a.rows[f, 0:2].tolist()
-        return normalize(self._document_text(int(a.doc_of_block[f]))[start:end])
+        return self._document_text(int(a.doc_of_block[f]))[start:end]
 
 
 def shingle_order(pairs: np.ndarray, rank: np.ndarray, n_nodes: int) -> list[int]:
@@ -153,7 +159,13 @@ class Verifier:
     exact Jaccard similarities.  ``sig``: the nodes' signatures (a matrix or a
     :class:`dedup.spill.SignatureSpill`); ``texts(node)``: a node's normalized text;
     ``config``: the threshold and the shingles; ``order``: the order of
-    :func:`shingle_order`.  ``seconds``: time spent computing exact similarities."""
+    :func:`shingle_order`.  ``seconds``: time spent computing exact similarities.
+
+    A candidate that reaches the threshold is still turned down (its similarity
+    reported as -1) when it is the fuller text, the center lying inside it (it stays
+    free for the containment stage, which keeps the fuller text), when the center is
+    it with a tag, or when the two state different facts (:mod:`dedup.rules`);
+    ``rejected`` counts these."""
 
     def __init__(self, sig, texts: Callable[[int], str], config: ScanConfig, order: Sequence[int] = (), tuning: Tuning = DEFAULT_TUNING):
         self.sig = sig
@@ -165,6 +177,18 @@ class Verifier:
         self.chunk = tuning.verify_chunk
         self.cache = ShingleCache(texts, config.shingle, config.ngram, order, tuning.shingle_ahead, tuning.shingle_cache)
         self.seconds = 0.0
+        self.texts = texts
+        self.original = getattr(texts, "original", texts)
+        self.containment = config.containment
+        self.tags = config.tags and bool(config.containment)
+        self.facts = config.facts
+        self.rejected: Counter = Counter()
+        #: Pairs turned down because the candidate is the fuller text: (center, other,
+        #: containment of the center in it, shingles of each), for the containment stage.
+        self.fragments: list[tuple[int, int, float, int, int]] = []
+        #: Pairs turned down because the center is the candidate with a tag: (candidate,
+        #: center, containment, tag, shingles of each).
+        self.tagged: list[tuple[int, int, float, str, int, int]] = []
 
     @classmethod
     def for_candidates(cls, sig, analysis: Analysis, cands: Candidates, rank: np.ndarray, config: ScanConfig, tuning: Tuning = DEFAULT_TUNING) -> Verifier:
@@ -215,7 +239,43 @@ class Verifier:
         others_list = others.tolist()
         cache.load([center, *others_list])
         sims = jaccard_many(cache[center], [cache[o] for o in others_list])
+        if self.containment or self.facts:
+            self._turn_down(center, others_list, sims)
         cache.touch(center)  # needed again by the next chunk, if any
         cache.forget(others[sims >= self.threshold].tolist())  # the nodes that join are never compared again
         cache.trim()
         return sims
+
+    def _turn_down(self, center: int, others: list[int], sims: np.ndarray) -> None:
+        """Set to -1 the similarity of the accepted candidates that must not join (see
+        the class docs)."""
+        accepted = np.flatnonzero(sims >= self.threshold)
+        if not len(accepted):
+            return
+        cache, t = self.cache, self.containment
+        n_center = len(cache[center])
+        center_facts = None
+        for i in accepted.tolist():
+            other = others[i]
+            n_other = len(cache[other])
+            sim = float(sims[i])
+            inter = sim * (n_center + n_other) / (1.0 + sim)
+            if t and n_center and n_other:
+                if is_fragment(inter, n_center, n_other, t):
+                    self.rejected["fuller_candidate"] += 1
+                    self.fragments.append((center, other, inter / n_center, n_center, n_other))
+                    sims[i] = -1.0
+                    continue
+                if self.tags and is_fragment(inter, n_other, n_center, t):
+                    affix = tag_affix(self.texts(other), self.texts(center), self.original(center))
+                    if affix is not None:
+                        self.rejected["tagged_center"] += 1
+                        self.tagged.append((other, center, inter / n_other, affix, n_other, n_center))
+                        sims[i] = -1.0
+                        continue
+            if self.facts and sim < 1.0:
+                if center_facts is None:
+                    center_facts = facts_of(self.texts(center), self.original(center))
+                if differing_facts(center_facts, facts_of(self.texts(other), self.original(other)))[0]:
+                    self.rejected["rejected_by_facts"] += 1
+                    sims[i] = -1.0

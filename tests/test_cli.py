@@ -92,7 +92,7 @@ def test_scan_seeds_exits_0_and_prints_a_summary(seeds: Path, tmp_path: Path):
     assert "clusters" in summary and f"{s['removed_blocks']:,} removed" in summary
     assert str(out) in summary and "report.md" in summary
     assert sorted(files_bytes(out)) == sorted([p.name for p in seeds.iterdir()] + ["dedup-manifest.json", "report.json", "report.md"])
-    assert s["documents"] == 5 and s["removed_blocks"] == 5
+    assert s["documents"] == 5 and s["removed_blocks"] == 6
     assert (out / "report.md").read_text(encoding="utf-8").startswith("# dedup report")
 
 
@@ -127,7 +127,7 @@ def test_real_dedup_command(seeds: Path, tmp_path: Path):
     assert proc.stderr == ""  # not a terminal: no progress bars
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["schema_version"] == 1
-    assert report["summary"]["removed_blocks"] == 5
+    assert report["summary"]["removed_blocks"] == 6
     for p in seeds.iterdir():
         assert (out / p.name).is_file()
     bad = subprocess.run([_dedup_executable(), "scan", str(tmp_path / "missing"), "--out", str(tmp_path / "o2")], capture_output=True, text=True, timeout=120)

@@ -154,7 +154,7 @@ def documented(command: str) -> dict[str, dict]:
         if command not in commands:
             continue
         for row in rows:
-            long = next((n for n in sorted(row["names"]) if n.startswith("--")), None)
+            long = next((n for n in sorted(row["names"], key=lambda n: (n.startswith("--no-"), n)) if n.startswith("--")), None)
             assert long, f"{path.name}: a row names no long option: {row['row']}"
             assert long not in out, f"{long} is documented twice for {command}"
             out[long] = {**row, "where": path.name}
@@ -329,3 +329,12 @@ def test_the_readme_python_example_runs(tmp_path, monkeypatch, capsys):
     printed = capsys.readouterr().out
     assert "'documents': 5" in printed and "exact across [('a', 1, 'canonical'), ('b', 0, 'exact')]" in printed
     assert (tmp_path / "out" / "report.json").is_file()
+
+
+def test_the_architecture_page_maps_every_module():
+    """docs/architecture.md names every module of the package, and nothing that is gone."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`(dedup/[\w./]+)`", page))
+    modules = {f"dedup/{p.name}" for p in (ROOT / "dedup").iterdir() if p.suffix in (".py", ".c") and p.name not in ("__init__.py", "__main__.py")}
+    assert modules - named == set(), "modules missing from docs/architecture.md"
+    assert {n for n in named if not (ROOT / n).exists()} == set(), "docs/architecture.md names files that do not exist"

@@ -52,10 +52,11 @@ def test_a_large_near_family_is_verified_in_chunks_with_the_same_result():
         det = detect(documents, ScanConfig(), tuning=Tuning(verify_chunk=chunk))
         outputs = [cut(doc.text, det.blocks[d], det.removed[d]) for d, doc in enumerate(documents)]
         results[chunk] = (det.clusters, det.removed, det.stats, outputs)
-        family = [c for c in det.clusters if c.kind == "near"]
+        # The longest page number is the fullest footer: the first lies inside it.
+        family = [c for c in det.clusters if c.kind in ("near", "partial")]
         assert len(family) == 1 and len(family[0].members) == 40
         assert len({m.similarity for m in family[0].members if m.match == "near"}) >= 5  # the copies are not all equally close
-        assert all("Yasal Uyarı" not in out for out in outputs[1:])
+        assert sum("Yasal Uyarı" in out for out in outputs) == 1
     assert results[4] == results[DEFAULT_TUNING.verify_chunk]
 
 
@@ -76,7 +77,7 @@ SMALL = (Tuning(verify_chunk=1, shingle_ahead=1, shingle_cache=1), Tuning(verify
 def test_the_verifier_alone_gives_exact_similarities_and_screens_by_estimate(tuning):
     sets = shingle_sets(TEXTS)
     sig = signatures(sets, 128, 1, "affine32")
-    verifier = Verifier(sig, TEXTS.__getitem__, ScanConfig(threshold=0.6), order=[4, 3, 2, 1, 0], tuning=tuning)
+    verifier = Verifier(sig, TEXTS.__getitem__, ScanConfig(threshold=0.6, containment=0, facts=False), order=[4, 3, 2, 1, 0], tuning=tuning)
     others = np.array([1, 2, 3, 4])
     estimates = np.array([np.mean(sig[o] == sig[0]) for o in others.tolist()])
     assert verifier.plausible(0, others).tolist() == (estimates >= 0.6 - ESTIMATE_MARGIN).tolist()
