@@ -64,7 +64,9 @@ Labels (``labels.json``)
 ``members``, ``fuller``, ``fragments``, ``copy_first`` (whether the copy is read
 before the text it copies: ``--keep first`` keeps it), and the acceptable outcomes:
 ``accept`` is a list of sets of members whose removal resolves the group, or
-``"one_survivor"`` (any removal that leaves one member).
+``"one_survivor"`` (any removal that leaves one member; a menu item's group also
+lists in ``elsewhere`` the copies of its item on the case's other menus, and is
+resolved too when none of its own survives but one of those does).
 
 ``units``: the content of the corpus, for the *text lost* measure.  Each unit is a
 sentence (or a templated line, a menu item, a headline); a block carries units; a unit
@@ -613,10 +615,19 @@ def _headline_from(sentence: str, r: random.Random) -> str:
 def make_tagged_headline(c, U, pool, r, lang, heads: list[str]):
     tags = TR_TAGS if lang == "tr" else EN_TAGS
 
+    used = c.__dict__.setdefault("headline_grams", [])
+
     def headline() -> str:
-        if heads:
-            return heads.pop(r.randrange(len(heads)))
-        return _headline_from(pool.take(1)[0], r)
+        # Headlines cut from the first words of sentences can be prefixes of one another
+        # ("Everyone has the right to freedom" / "... of thought"): draw until one
+        # overlaps no headline of the case by half.
+        for _ in range(50):
+            h = heads.pop(r.randrange(len(heads))) if heads else _headline_from(pool.take(1)[0], r)
+            g = grams(h)
+            if not any(len(g & u) / min(len(g), len(u)) >= 0.5 for u in used):
+                break
+        used.append(g)
+        return h
 
     h = headline()
     uh = U.get(h)
@@ -652,9 +663,18 @@ def make_menu_run(c, U, pool, r, lang):
         keys.append([c.add(d, prefix + it, lang, "copy", "menu_run", [U.get(it)]) for it in items])
         s = pool.take(1)[0]
         c.add(d, s, lang, "other", "page_text", [U.get(s)])
-    for j in range(len(items)):
+    # Two sites whose menus list the same items differ only in their bullets, which
+    # normalization drops: an item may then survive on the other site alone.  Each
+    # group names the copies of its item on the case's other menus (``elsewhere``).
+    seen = c.__dict__.setdefault("menu_groups", {})
+    for j, it in enumerate(items):
         members = [k[j] for k in keys]
-        c.group("menu_run", lang, members, accept="one_survivor", copy_first=False)
+        g = c.group("menu_run", lang, members, accept="one_survivor", copy_first=False)
+        g["elsewhere"] = []
+        for other in seen.setdefault((lang, it), []):
+            other["elsewhere"].extend(members)
+            g["elsewhere"].extend(other["members"])
+        seen[lang, it].append(g)
         c.blocks[members[0]]["role"] = "source"
     d = c.doc()
     it = r.choice(items)

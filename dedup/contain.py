@@ -216,13 +216,14 @@ FULLER = 3
 
 def is_fragment(inter: float, n_a: int, n_b: int, threshold: float) -> bool:
     """Whether a text of ``n_a`` shingles is a fragment of one of ``n_b`` when they
-    share ``inter``: at least ``threshold`` of it lies inside the other, less than
-    ``threshold`` of the other inside it, and the other has at least :data:`FULLER`
-    times as many shingles of its own."""
+    share ``inter``: at least ``threshold`` of it lies inside the other, and the other
+    has shingles of its own, at least :data:`FULLER` times as many as it has (two texts
+    that differ by an edited word each have a few of their own: near copies)."""
     if not n_a or not n_b:
         return False
     eps = 1e-9
-    return inter / n_a >= threshold - eps and inter / n_b < threshold - eps and (n_b - inter) >= FULLER * (n_a - inter) - eps
+    own_a, own_b = n_a - inter, n_b - inter
+    return inter / n_a >= threshold - eps and own_b >= 1 - eps and own_b >= FULLER * own_a - eps
 
 
 @dataclass
@@ -284,15 +285,19 @@ def verify(
             if not is_fragment(inter, len(sa), len(sb), threshold):
                 continue
             c_ab = inter / len(sa)
+            short = len(norm[a]) < MIN_FRAGMENT_CHARS  # only ever a tagged headline
+            if short and not tags:
+                continue
             if facts and differing_facts(facts_of(norm[a], originals(a)), facts_of(norm[b], originals(b)), contained=True)[0]:
                 counts["rejected_by_facts"] += 1
                 continue
             affix = tag_affix(norm[a], norm[b], originals(b)) if tags else None
             if affix is not None:
                 shaped.append((a, b, c_ab, affix))
-            else:
+            elif not short:
                 fragments.append((a, b, c_ab))
     done = {(a, b) for a, b, _ in fragments} | {(a, b) for a, b, _, _ in shaped}
+    known = {(e[0], e[1]) for e in known_fragments}
     for a, b, c, n_a, n_b in known_fragments:
         if (a, b) not in done:
             affix = tag_affix(texts(a), texts(b), originals(b)) if tags else None
@@ -314,7 +319,7 @@ def verify(
         recurs = len(lines_per_tag[affix]) >= 2 or (tag_lines is not None and tag_lines.get(affix, 0) >= 2)
         if recurs or capital_tag(originals(b), originals(a)):
             tagged.append((a, b, c, affix))
-        else:
+        elif len(texts(a)) >= MIN_FRAGMENT_CHARS or (a, b) in known:
             fragments.append((a, b, c))
     counts["contained_pairs"] = len(fragments)
     counts["tagged_pairs"] = len(tagged)

@@ -168,8 +168,9 @@ def find_claims(analysis, node_clusters, rank: np.ndarray, config: ScanConfig, v
     for nc in node_clusters:
         for m, _ in nc.members:
             active[m] = False
-    # Short lines (a name, a caption, a phrase) inside a longer paragraph are not copies of it.
-    queries = analysis.sample.chars >= MIN_FRAGMENT_CHARS
+    # Short lines (a name, a caption, a phrase) inside a longer paragraph are not copies
+    # of it: they are searched only as headlines under a tag.
+    queries = None if config.tags else analysis.sample.chars >= MIN_FRAGMENT_CHARS
     pairs = contain_candidates(analysis.sample, active, config.containment, queries)
     texts = verifier.texts
     edges = contain_verify(

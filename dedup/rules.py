@@ -121,18 +121,27 @@ def tag_shapes(original: str) -> list[str]:
 
 
 def capital_tag(tagged: str, bare: str) -> bool:
-    """Whether ``tagged`` (original text) adds to ``bare`` an affix written in capitals
-    (``BREAKING: …``, ``… | SON DAKİKA``) while ``bare`` itself is not all capitals."""
+    """Whether ``tagged`` (original text) adds to ``bare`` an affix that looks like a
+    tag even where it does not recur: a prefix written in capitals (``BREAKING: …``,
+    ``SON DAKİKA | …``) or a site's name after a dash or a bar, every word capitalized
+    (``… - The Daily Post``, ``… | World News``), while ``bare`` is not all capitals."""
     letters = [ch for ch in bare if ch.isalpha()]
     if not letters or all(ch.isupper() for ch in letters):
         return False
-    for pattern in (_PREFIX_TAG, _SUFFIX_TAG):
-        m = pattern.search(tagged)
-        if m:
-            affix = [ch for ch in m.group(1) if ch.isalpha()]
-            if affix and all(ch.isupper() for ch in affix):
-                return True
+    m = _PREFIX_TAG.search(tagged)
+    if m:
+        affix = [ch for ch in m.group(1) if ch.isalpha()]
+        if affix and all(ch.isupper() for ch in affix):
+            return True
+    m = _SUFFIX_TAG.search(tagged)
+    if m:
+        words = _TOKEN.findall(m.group(1))
+        if words and all(w[0].isupper() or w.lower() in _SITE_SMALL_WORDS for w in words) and words[0][0].isupper():
+            return True
     return False
+
+
+_SITE_SMALL_WORDS = frozenset(("the", "of", "and", "de", "la", "le", "el", "der", "die", "das"))
 
 
 def tag_affix(part: str, whole: str, whole_original: str) -> str | None:
