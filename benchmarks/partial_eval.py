@@ -1,7 +1,8 @@
-"""Measure today's dedup and two containment indexes on the partial-copy benchmark.
+"""Measure dedup, its peers and two containment indexes on the partial-copy benchmark.
 
     pip install ".[bench]"          # gflanguages: UDHR text besides seeds/
-    python benchmarks/partial_eval.py [--seed 0] [--per-case 24] [--work DIR] [--write]
+    python benchmarks/partial_eval.py [--seed 0] [--per-case 24] [--work DIR] [--no-timing] [--write]
+        [--tools dedup,datatrove,text-dedup] [--variant 'LABEL:ARGS' ...] [--section-title TITLE]
 
 For each case of ``benchmarks/partial.py`` (every case is its own small corpus):
 
@@ -20,10 +21,21 @@ For each case of ``benchmarks/partial.py`` (every case is its own small corpus):
    0.8, against an exact prefix-filter index of rare shingles and MinHash LSH with
    low-threshold banding, both verified exactly: recall of the labelled
    (fragment -> fuller) pairs, candidates per query, candidates of templated lines.
-   Timing on the first 10,000 distinct blocks of a ``benchmarks/corpus.py`` corpus.
+   Timing on the first 10,000 distinct blocks of a ``benchmarks/corpus.py`` corpus
+   (``--no-timing``: left out; it takes minutes).
+4. Other configurations scored alike, side by side in the table "All tools, per case":
+   dedup with other arguments (``--variant 'LABEL:ARGS'``, repeatable; ARGS go to
+   ``dedup scan`` as given; the first variant is the one of step 1) and, with
+   ``--tools``, the peers of ``benchmarks/perf.py``: datatrove (its MinHash pipeline)
+   and text-dedup 0.4.x (``text_dedup.minhash``), each configuration of
+   ``perf.peer_configs(fast=True)``.  A peer gets each case's blocks as records of one
+   JSONL file (id: the block key) and a block counts as removed when the peer does not
+   keep its record.  The peers run in their own virtual environments under
+   ``--peer-venv-root`` (default /tmp), installed on first use unless
+   ``--no-install-peers``.
 
-``--write`` replaces the section "Partial copies (before containment matching)" of
-``benchmarks/QUALITY.md`` with the tables printed.
+``--write`` replaces the section ``--section-title`` (default "Partial copies (before
+containment matching)") of ``benchmarks/QUALITY.md`` with the tables printed.
 """
 
 from __future__ import annotations
@@ -31,6 +43,8 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -47,6 +61,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import partial  # noqa: E402
+import perf  # noqa: E402
 
 from dedup.lsh import candidate_pairs  # noqa: E402
 from dedup.normalize import normalize, weighted_length  # noqa: E402
@@ -59,18 +74,101 @@ TEMPLATED_KINDS = ("weather", "market", "score", "number_line", "same_tag")
 PREFIX_M = 16  # shingles a candidate must share among the query's miss + PREFIX_M rarest
 RECALL_WEIGHTS = (0.1, 0.9)  # LSHEnsemble weighted for recall, like dedup's own banding
 SECTION = "## Partial copies (before containment matching)"
+TOOLS = ("dedup", "datatrove", "text-dedup")
+
+
+# --------------------------------------------------------------------------
+# Tools: dedup variants and the peers
+# --------------------------------------------------------------------------
+
+def parse_variant(text: str) -> tuple[str, list[str]]:
+    """``"LABEL:ARGS"`` -> (label, arguments for ``dedup scan``, split like a shell)."""
+    label, sep, rest = text.partition(":")
+    if not sep or not label.strip():
+        raise argparse.ArgumentTypeError(f"--variant takes 'LABEL:ARGS' (ARGS may be empty), not {text!r}")
+    return label.strip(), shlex.split(rest)
+
+
+def write_records(case: partial.Case, path: Path) -> list[str]:
+    """The case's blocks as JSONL records for the peers, one per line of its documents,
+    in dedup's reading order: ``{"id": "<case>/<doc>#<line>", "text": line}``.  Returns
+    the ids."""
+    ids = []
+    with open(path, "w", encoding="utf-8") as f:
+        for d, lines in enumerate(case.docs):
+            for i, line in enumerate(lines, 1):
+                ids.append(f"{case.name}/{partial.Case.doc_name(d)}#{i}")
+                f.write(json.dumps({"id": ids[-1], "text": line}, ensure_ascii=False) + "\n")
+    return ids
+
+
+def tool_runs(tools: list[str], variants: list[tuple[str, list[str]]], venv_root: Path, install: bool) -> dict[str, dict]:
+    """Every configuration to score, by label: dedup's variants, then each peer's
+    configurations (``perf.peer_configs(fast=True)``), a peer that cannot be had
+    marked with why."""
+    runs: dict[str, dict] = {}
+    if "dedup" in tools:
+        for label, extra in variants:
+            runs[label] = {"tool": "dedup", "args": extra}
+    configs = perf.peer_configs(fast=True)
+    for name in (t for t in TOOLS if t in tools and t != "dedup"):
+        py, why = perf.peer_python(name, venv_root, install)
+        version = perf.peer_version(py, name) if py else None
+        for cname, cfg in configs[name]:
+            runs[f"{name} {cname}"] = {"tool": name, "config": cname, "settings": cfg, "python": py, "unavailable": why or None,
+                                       "version": version, "note": perf.PEER_NOTES.get((name, cname), "")}
+    return runs
+
+
+def run_tool(run: dict, label: str, case_dir: Path, records: Path, out_dir: Path, procs: int, timeout: float) -> tuple[set[str], dict]:
+    """Removed block keys of one configuration on one case, and facts of the run
+    (seconds, records a peer deleted unclustered).  Raises RuntimeError when it fails."""
+    if run["tool"] == "dedup":
+        t0 = time.perf_counter()
+        removed = run_dedup(case_dir, out_dir / label.replace("/", "_") / case_dir.name, run["args"])
+        return removed, {"seconds": time.perf_counter() - t0}
+    if run["unavailable"]:
+        raise RuntimeError(f"unavailable: {run['unavailable']}")
+    res = perf.run_peer_blocks(run["tool"], run["python"], records, run["settings"], procs, timeout, ids=True)
+    if "error" in res:
+        raise RuntimeError(res["error"].strip()[-600:])
+    return set(res["removed_ids"]), {"seconds": res["outer_wall"], "dropped": res["dropped_records"]}
+
+
+def totals(scores: dict[str, dict]) -> dict:
+    """Figures of one configuration over all the cases it ran on."""
+    groups = sum(s["groups"] for s in scores.values())
+    resolved = sum(k["resolved"] for s in scores.values() for k in s["per_kind"].values())
+    removed = sum(s["removed"] for s in scores.values())
+    ok = sum(s["correct_removals"] for s in scores.values())
+    negs = sum(v["n"] for s in scores.values() for v in s["negatives"].values())
+    neg_removed = sum(v.get("removed", 0) for s in scores.values() for v in s["negatives"].values())
+    lost = sum(s["lost_chars"] for s in scores.values())
+    content = sum(s["content_chars"] for s in scores.values())
+    recall = resolved / groups if groups else None
+    precision = ok / removed if removed else 1.0
+    f1 = 2 * recall * precision / (recall + precision) if recall is not None and recall + precision else (None if recall is None else 0.0)
+    return {"groups": groups, "resolved": resolved, "recall": recall, "removed": removed, "correct_removals": ok,
+            "precision": precision, "f1": f1, "negatives": negs, "negatives_removed": neg_removed,
+            "negatives_share": neg_removed / negs if negs else None, "lost_chars": lost, "content_chars": content,
+            "lost_share": lost / content if content else None}
 
 
 # --------------------------------------------------------------------------
 # dedup itself
 # --------------------------------------------------------------------------
 
-def run_dedup(case_dir: Path, out_dir: Path) -> set[str]:
-    """Keys ``"<case>/<doc>#<line>"`` of the blocks today's dedup removes."""
+def run_dedup(case_dir: Path, out_dir: Path, extra: list[str] = ()) -> set[str]:
+    """Keys ``"<case>/<doc>#<line>"`` of the blocks dedup removes, with ``extra``
+    arguments passed to ``dedup scan`` as given."""
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    cmd = [sys.executable, "-m", "dedup", "scan", str(case_dir), "-o", str(out_dir), "--unit", "line", "--dry-run", "-q"]
-    subprocess.run(cmd, check=True, cwd=out_dir.parent)  # outside the repository: no [tool.dedup] config
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "dedup", "scan", str(case_dir), "-o", str(out_dir), "--unit", "line", "--dry-run", "-q", *extra]
+    # outside the repository: no [tool.dedup] config
+    p = subprocess.run(cmd, cwd=out_dir.parent, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"dedup scan {shlex.join(extra)} exited {p.returncode}: {(p.stderr or p.stdout).strip()[-600:]}")
     report = json.loads((out_dir / "report.json").read_text(encoding="utf-8"))
     removed = set()
     for c in report["clusters"]:
@@ -493,13 +591,83 @@ def _pct(x) -> str:
     return f"{100 * x:.1f} %" if 0 < x < 0.005 or 0.995 <= x < 1 else f"{100 * x:.0f} %"
 
 
-def render(meta: dict, scores: dict, sims: dict, idx: dict, tim: dict | None, cmd: str) -> str:
-    L = [SECTION, ""]
+def _frac(n: int, d: int) -> str:
+    return f"{n}/{d} ({_pct(n / d)})" if d else "–"
+
+
+def render_tools(results: dict[str, dict], runs: dict[str, dict], cases: list[str]) -> list[str]:
+    """The table "All tools, per case": every configuration on every case, then one
+    "all cases" row per configuration; what each configuration is and how long it took."""
+    L = ["### All tools, per case", "",
+         "Every configuration on the same cases, scored alike. dedup: `dedup scan CASE --unit line` with the arguments "
+         "shown. Peers: each case's blocks as records of one JSONL file (id `<case>/<doc>#<line>`, in dedup's reading "
+         "order), deduplicated as whole records; a block counts as removed when the peer does not keep its record (a "
+         "non-root member of a peer cluster; text-dedup also deletes records under its `--min_length` tokens). "
+         "*F1*: harmonic mean of recall and precision. *Negatives removed*: hard negatives (blocks that must stay) "
+         "removed. *Text lost*: share of the case's distinct content that no kept block carries any more.", ""]
+    for label, run in runs.items():
+        if run["tool"] == "dedup":
+            what = f"`dedup scan CASE --unit line {shlex.join(run['args'])}`" if run["args"] else "`dedup scan CASE --unit line`, defaults"
+        else:
+            what = f"{run['tool']} {run['version'] or ''}".strip() + (f", {run['note']}" if run["note"] else "")
+        res = results[label]
+        failed = {c: r["error"] for c, r in res.items() if "error" in r}
+        line = f"- **{label}**: {what}"
+        if len(failed) < len(res):
+            secs = sum(r["seconds"] for r in res.values() if "score" in r)
+            procs = "" if run["tool"] == "dedup" else f", {run['procs']} process" + ("es" if run["procs"] > 1 else "")
+            line += f"; {secs:.1f} s for the {len(res) - len(failed)} cases (whole commands, process start and imports included{procs})"
+        dropped = sum(r.get("dropped") or 0 for r in res.values() if "score" in r)
+        if dropped:
+            line += f"; deleted {dropped} short records unclustered (counted as removed)"
+        if failed:
+            first = next(iter(failed.values())).replace("\n", " ").replace("|", "/")
+            where = "every case" if len(failed) == len(res) else f"{len(failed)} of {len(res)} cases ({', '.join(failed)})"
+            line += f". **Failed** on {where}: {first[-300:]}"
+        L.append(line.rstrip(".") + ".")
+    L += ["", "| case | tool | recall | precision | F1 | removed | negatives removed | text lost |", "|---|---|---|---|---|---|---|---|"]
+
+    def row(case: str, label: str, t: dict) -> str:
+        f1 = "–" if t["f1"] is None else f"{t['f1']:.3f}"
+        lost = f"{t['lost_chars']} of {t['content_chars']} ({100 * t['lost_share']:.1f} %)" if t["content_chars"] else "–"
+        return (f"| {case} | {label} | {_frac(t['resolved'], t['groups'])} | {t['precision']:.3f} | {f1} | {t['removed']} | "
+                f"{_frac(t['negatives_removed'], t['negatives'])} | {lost} |")
+
+    for case in cases:
+        for label in runs:
+            r = results[label].get(case)
+            if r is None:
+                continue
+            if "error" in r:
+                L.append(f"| {case} | {label} | failed | | | | | |")
+            else:
+                L.append(row(case, label, totals({case: r["score"]})))
+    for label in runs:
+        ok = {c: r["score"] for c, r in results[label].items() if "score" in r}
+        if ok:
+            name = "**all cases**" if len(ok) == len(results[label]) else f"**all cases** ({len(ok)} of {len(results[label])} ran)"
+            L.append(row(name, f"**{label}**", totals(ok)))
+    return L + [""]
+
+
+def render(meta: dict, scores: dict, sims: dict, idx: dict, tim: dict | None, cmd: str, title: str = SECTION,
+           tools: tuple[dict, dict] | None = None, minutes: float | None = None) -> str:
+    """The section: ``scores`` are the first dedup configuration's, per case (empty:
+    its tables are left out); ``tools`` = (results by label and case, the runs)."""
+    L = [title, ""]
+    if minutes is None:
+        took = "about 6 minutes on one core"
+    else:
+        took = "this run took " + (f"{minutes:.0f} minutes" if minutes >= 1.5 else f"{60 * minutes:.0f} s") + " on this machine"
+    peers = tools is not None and any(r["tool"] != "dedup" for r in tools[1].values())
     L += [
-        f"Reproduce: `pip install \".[bench]\"`, then `{cmd}` (add `--write` to replace this section; about 6 minutes on "
-        "one core, most of it the 10,000-block timing). Benchmark `benchmarks/partial.py`, measured by "
+        f"Reproduce: `pip install \".[bench]\"`, then `{cmd}` (add `--write` to replace this section; {took}"
+        + (", most of it the 10,000-block timing" if tim else "")
+        + ("; the peers install themselves into virtual environments under `/tmp` (`--peer-venv-root`) the first time, "
+           "which takes a few minutes more" if peers else "")
+        + "). Benchmark `benchmarks/partial.py`, measured by "
         "`benchmarks/partial_eval.py`; each case is its own small corpus, scanned with `dedup scan CASE --unit line` and "
-        "every other option at its default.",
+        "every other option at its default" + (" (other configurations: table \"All tools, per case\")" if tools and len(tools[1]) > 1 else "") + ".",
         "",
         f"Text: {meta['text']}. Instances per case and language: "
         + "; ".join(f"{c} " + ", ".join(f"{lang} {n}" for lang, n in v.items()) for c, v in meta["instances"].items()) + ".",
@@ -510,11 +678,11 @@ def render(meta: dict, scores: dict, sims: dict, idx: dict, tim: dict | None, cm
         "acceptable removals / removed blocks. *Text lost*: characters of the case's distinct content (sentences, "
         "templated lines, menu items, headlines) that no kept block carries any more.",
         "",
-        "### Today's dedup, per case",
-        "",
-        "| case | blocks | groups | recall | caught | recall when the copy is read first | removed | precision | negatives removed | text lost |",
-        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    if scores:
+        L += ["### Today's dedup, per case", "",
+              "| case | blocks | groups | recall | caught | recall when the copy is read first | removed | precision | negatives removed | text lost |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for name, s in scores.items():
         negs = sum(v["n"] for v in s["negatives"].values())
         nrem = sum(v.get("removed", 0) for v in s["negatives"].values())
@@ -522,19 +690,22 @@ def render(meta: dict, scores: dict, sims: dict, idx: dict, tim: dict | None, cm
         L.append(f"| {name} | {s['blocks']} | {s['groups']} | {_pct(s['recall'])} | {_pct(s['caught'])} | {cf} | {s['removed']} | "
                  f"{s['precision']:.3f} | {nrem}/{negs} | {s['lost_chars']} of {s['content_chars']} "
                  f"({100 * s['lost_chars'] / max(1, s['content_chars']):.1f} %) |")
-    tot_rem = sum(s["removed"] for s in scores.values())
-    tot_ok = sum(s["correct_removals"] for s in scores.values())
-    tot_g = sum(s["groups"] for s in scores.values())
-    tot_res = sum(round((s["recall"] or 0) * s["groups"]) for s in scores.values())
-    lost = sum(s["lost_chars"] for s in scores.values())
-    content = sum(s["content_chars"] for s in scores.values())
-    L += ["", f"All cases: recall {tot_res}/{tot_g} ({100 * tot_res / max(1, tot_g):.0f} %), precision {tot_ok}/{tot_rem} "
-          f"({tot_ok / max(1, tot_rem):.3f}), text lost {lost} of {content} characters ({100 * lost / max(1, content):.1f} %).", ""]
-    neg: dict[str, Counter] = defaultdict(Counter)
-    for s in scores.values():
-        for k, v in s["negatives"].items():
-            neg[k].update(v)
-    L += ["Negatives removed by kind: " + "; ".join(f"{k} {v['removed']}/{v['n']}" for k, v in sorted(neg.items())) + ".", ""]
+    if scores:
+        tot_rem = sum(s["removed"] for s in scores.values())
+        tot_ok = sum(s["correct_removals"] for s in scores.values())
+        tot_g = sum(s["groups"] for s in scores.values())
+        tot_res = sum(round((s["recall"] or 0) * s["groups"]) for s in scores.values())
+        lost = sum(s["lost_chars"] for s in scores.values())
+        content = sum(s["content_chars"] for s in scores.values())
+        L += ["", f"All cases: recall {tot_res}/{tot_g} ({100 * tot_res / max(1, tot_g):.0f} %), precision {tot_ok}/{tot_rem} "
+              f"({tot_ok / max(1, tot_rem):.3f}), text lost {lost} of {content} characters ({100 * lost / max(1, content):.1f} %).", ""]
+        neg: dict[str, Counter] = defaultdict(Counter)
+        for s in scores.values():
+            for k, v in s["negatives"].items():
+                neg[k].update(v)
+        L += ["Negatives removed by kind: " + "; ".join(f"{k} {v['removed']}/{v['n']}" for k, v in sorted(neg.items())) + ".", ""]
+    if tools is not None:
+        L += render_tools(tools[0], tools[1], list(sims))
 
     L += ["### Similarity of the labelled pairs", "",
           "Character 5-grams of dedup's normalization. `+` rows: planted (fragment, fuller) pairs; `-` rows: each negative "
@@ -621,10 +792,17 @@ def render(meta: dict, scores: dict, sims: dict, idx: dict, tim: dict | None, cm
     return "\n".join(L)
 
 
-def write_section(path: Path, text: str) -> None:
+def write_section(path: Path, text: str, title: str = SECTION) -> None:
+    """Replace everything from the section's heading on (``title``, or the section's
+    default title when the file still has that one) with ``text``."""
     old = path.read_text(encoding="utf-8")
-    head = old.split(SECTION)[0].rstrip("\n")
-    path.write_text(head + "\n\n" + text, encoding="utf-8")
+    head = old
+    for t in dict.fromkeys((title, SECTION)):
+        m = re.search(rf"^{re.escape(t)}[ \t]*$", old, re.M)
+        if m:
+            head = old[: m.start()]
+            break
+    path.write_text(head.rstrip("\n") + "\n\n" + text, encoding="utf-8")
 
 
 def main(argv=None) -> int:
@@ -634,9 +812,34 @@ def main(argv=None) -> int:
     ap.add_argument("--work", type=Path, default=None, help="folder for the benchmark, the scans and the timing corpus")
     ap.add_argument("--no-timing", action="store_true", help="skip the 10,000-block timing")
     ap.add_argument("--write", action="store_true", help="replace the section in benchmarks/QUALITY.md")
+    ap.add_argument("--section-title", default=SECTION, help=f"heading of the section (default {SECTION!r}); --write replaces "
+                    "the section under this heading, or under the default one while the file still has that")
+    ap.add_argument("--tools", default="dedup", help=f"comma-separated, of {', '.join(TOOLS)} (default: dedup)")
+    ap.add_argument("--variant", action="append", type=parse_variant, default=[], metavar="LABEL:ARGS",
+                    help="a dedup configuration to score: a label, a colon, and arguments passed to `dedup scan` as given "
+                         "(repeatable; the first is the one of the dedup-only tables; default 'dedup:')")
+    ap.add_argument("--peer-venv-root", type=Path, default=Path("/tmp"), help="where the peers' virtual environments are (made)")
+    ap.add_argument("--no-install-peers", action="store_true", help="use the peers only where already installed")
+    ap.add_argument("--peer-procs", type=int, default=1, help="processes per peer run (the cases are small)")
+    ap.add_argument("--peer-timeout", type=float, default=600, help="seconds per peer run")
     args = ap.parse_args(argv)
+    t_start = time.perf_counter()
+    tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    if bad := [t for t in tools if t not in TOOLS]:
+        ap.error(f"--tools: unknown {', '.join(bad)} (choose from {', '.join(TOOLS)})")
+    if args.variant and "dedup" not in tools:
+        tools.insert(0, "dedup")
+    variants = args.variant or [("dedup", [])]
+    if len({label for label, _ in variants}) < len(variants):
+        ap.error("--variant: two variants with one label")
     work = args.work or Path(tempfile.mkdtemp(prefix="partial-"))
     work.mkdir(parents=True, exist_ok=True)
+    peer_labels = {f"{t} {cname}" for t, cs in perf.peer_configs(fast=True).items() if t in tools for cname, _ in cs}
+    if clash := peer_labels & {label for label, _ in variants}:
+        ap.error(f"--variant: {', '.join(sorted(clash))} is the label of a peer configuration")
+    runs = tool_runs(tools, variants, args.peer_venv_root, not args.no_install_peers)
+    for run in runs.values():
+        run["procs"] = args.peer_procs
     bench = partial.make_benchmark(args.seed, args.per_case)
     partial.check(bench)
     bdir = work / f"bench-{args.seed}"
@@ -645,25 +848,49 @@ def main(argv=None) -> int:
     bench.write(bdir)
     labels = bench.labels()
     (work / "out").mkdir(exist_ok=True)
+    (work / "records").mkdir(exist_ok=True)
+    first = next((label for label, run in runs.items() if run["tool"] == "dedup"), None)
+    results: dict[str, dict] = {label: {} for label in runs}
     scores, sims, idx = {}, {}, {}
     for name in bench.cases:
         case = labels["cases"][name]
         texts = {k: bench.cases[name].text(k) for k in case["blocks"]}
-        removed = run_dedup(bdir / name, work / "out" / name)
-        scores[name] = score_case(case, labels["units"], removed)
+        records = work / "records" / f"{name}.jsonl"
+        if set(write_records(bench.cases[name], records)) != set(case["blocks"]):
+            raise RuntimeError(f"{name}: the records are not the labelled blocks")
+        for label, run in runs.items():
+            try:
+                removed, facts = run_tool(run, label, bdir / name, records, work / "out", args.peer_procs, args.peer_timeout)
+            except RuntimeError as e:
+                results[label][name] = {"error": str(e)}
+                print(f"{name:16s} {label}: FAILED {str(e)[-300:]}", file=sys.stderr)
+                continue
+            s = score_case(case, labels["units"], removed)
+            results[label][name] = {"score": s, **facts}
+            print(f"{name:16s} {label:28s} recall {_pct(s['recall']):>5s} caught {_pct(s['caught']):>5s} precision "
+                  f"{s['precision']:.3f} lost {s['lost_chars']}/{s['content_chars']} ({facts['seconds']:.1f} s)", file=sys.stderr)
+            if label == first:
+                scores[name] = s
         sims[name] = similarity_case(case, texts)
         idx[name] = index_case(case, texts)
-        s = scores[name]
-        print(f"{name:16s} recall {_pct(s['recall']):>5s} caught {_pct(s['caught']):>5s} precision {s['precision']:.3f} "
-              f"lost {s['lost_chars']}/{s['content_chars']}", file=sys.stderr)
     tim = None if args.no_timing else timing(work)
     cmd = f"python benchmarks/partial_eval.py --seed {args.seed} --per-case {args.per_case}" + (" --no-timing" if args.no_timing else "")
-    text = render(bench.meta, scores, sims, idx, tim, cmd)
+    if tools != ["dedup"]:
+        cmd += f" --tools {','.join(tools)}"
+    for label, extra in args.variant:
+        cmd += " --variant " + shlex.quote(f"{label}:{shlex.join(extra)}")
+    if args.peer_procs != 1 and len(tools) > 1:
+        cmd += f" --peer-procs {args.peer_procs}"
+    if args.section_title != SECTION:
+        cmd += " --section-title " + shlex.quote(args.section_title)
+    text = render(bench.meta, scores, sims, idx, tim, cmd, args.section_title, (results, runs), (time.perf_counter() - t_start) / 60)
     print(text)
-    (work / "results.json").write_text(json.dumps({"scores": scores, "similarity": sims, "index": idx, "timing": tim},
+    info = {label: {k: (str(v) if isinstance(v, Path) else v) for k, v in run.items()} for label, run in runs.items()}
+    (work / "results.json").write_text(json.dumps({"scores": scores, "similarity": sims, "index": idx, "timing": tim,
+                                                   "tools": {"runs": info, "results": results}},
                                                   ensure_ascii=False, indent=1, default=list), encoding="utf-8")
     if args.write:
-        write_section(HERE / "QUALITY.md", text)
+        write_section(HERE / "QUALITY.md", text, args.section_title)
     return 0
 
 

@@ -431,8 +431,11 @@ with open(cfg["work"] + "/out/uf.pkl", "rb") as f:
     uf = pickle.load(f)
 clusters = {str(i): uf.find(i) for i in list(uf.parent)}
 from datasets import load_from_disk
-kept = len(load_from_disk(cfg["work"] + "/out"))
+out = load_from_disk(cfg["work"] + "/out")
+kept = len(out)
 json.dump(clusters, open(cfg["work"] + "/clusters.json", "w"))
+if cfg.get("ids"):
+    json.dump([str(i) for i in out["id"]], open(cfg["work"] + "/kept.json", "w"))
 print(json.dumps({"wall": wall, "rss_peak_mb": rss, "kept_records": kept, "log": p.stderr[-1500:]}))
 '''
 
@@ -453,9 +456,23 @@ def main():
     lang = cfg.get("language", "en")
     def reader():
         return JsonlReader(cfg["data"], id_key="id", text_key="text", doc_progress=False, compression=None)
+    signature = MinhashDedupSignature(output_folder=w + "/sigs", config=mc, language=lang)
+    if cfg.get("tokenizer") == "split":  # words = str.split of the simplified text, instead of the language's tokenizer
+        from datatrove.utils.word_tokenizers import WordTokenizer
+
+        class SplitTokenizer(WordTokenizer):
+            def word_tokenize(self, text):
+                return text.split()
+
+            def sent_tokenize(self, text):
+                return [text]
+
+            def span_tokenize(self, text):
+                return [(0, len(text))]
+
+        signature.word_tokenizer = SplitTokenizer()
     t0 = time.perf_counter()
-    LocalPipelineExecutor(pipeline=[reader(), MinhashDedupSignature(output_folder=w + "/sigs", config=mc, language=lang)],
-                          tasks=procs, workers=procs, logging_dir=w + "/logs/s1").run()
+    LocalPipelineExecutor(pipeline=[reader(), signature], tasks=procs, workers=procs, logging_dir=w + "/logs/s1").run()
     LocalPipelineExecutor(pipeline=[MinhashDedupBuckets(input_folder=w + "/sigs", output_folder=w + "/buckets", config=mc)],
                           tasks=mc.num_buckets, workers=procs, logging_dir=w + "/logs/s2").run()
     LocalPipelineExecutor(pipeline=[MinhashDedupCluster(input_folder=w + "/buckets", output_folder=w + "/remove", config=mc,
@@ -472,16 +489,20 @@ def main():
     except (OSError, StopIteration):
         pass
     rss = max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    clusters, kept = {}, 0
+    clusters, kept, kept_ids = {}, 0, []
     for sub in ("kept", "removed"):
         for fn in glob.glob(w + "/" + sub + "/*.jsonl"):
             for line in open(fn, encoding="utf-8"):
                 r = json.loads(line)
                 kept += sub == "kept"
+                if sub == "kept" and cfg.get("ids"):
+                    kept_ids.append(str(r["id"])[1:])
                 c = r.get("metadata", {}).get("minhash_cluster_id", -1)
                 if c != -1:
                     clusters[str(r["id"])[1:]] = c
     json.dump(clusters, open(w + "/clusters.json", "w"))
+    if cfg.get("ids"):
+        json.dump(kept_ids, open(w + "/kept.json", "w"))
     print(json.dumps({"wall": wall, "rss_peak_mb": rss, "kept_records": kept}))
 
 
@@ -516,24 +537,28 @@ def peer_version(py: Path, dist: str) -> str:
     return r.stdout.strip() or "?"
 
 
-def run_peer(name: str, py: Path, corpus: Path, config: dict, procs: int, timeout: float = 1500) -> dict:
-    """Run one peer configuration on the corpus blocks; return time, RSS, clusters, quality."""
-    import numpy as np
-
+def run_peer_blocks(name: str, py: Path, blocks: Path, config: dict, procs: int, timeout: float = 1500,
+                    ids: bool = False) -> dict:
+    """Run one peer configuration on ``blocks`` (JSONL, one record ``{"id", "text"}`` per
+    block).  Returns ``wall`` (inside the driver), ``outer_wall`` (the whole command),
+    ``rss_peak_mb``, ``kept_records``, ``clusters`` (record id as a string -> cluster),
+    ``dropped_records`` (text-dedup: records it deletes unclustered, under
+    ``--min_length`` tokens; None for datatrove) and, with ``ids``, ``removed_ids``: the
+    ids (as strings) of the records the peer did not keep.  ``{"error": ...}`` when the
+    run fails."""
     work = Path(tempfile.mkdtemp(prefix=f"perf-{name}-"))
     try:
         if name == "text-dedup":
             driver = TEXT_DEDUP_DRIVER
-            args = {"blocks": str(corpus / "blocks.jsonl"), "work": str(work), "procs": procs,
-                    "options": config["options"]}
+            args = {"blocks": str(blocks), "work": str(work), "procs": procs, "options": config["options"], "ids": ids}
         else:
             driver = DATATROVE_DRIVER
             data = work / "data"
             data.mkdir()
             # one input file per task, so each of the `procs` tasks reads a share
-            n = sum(1 for _ in open(corpus / "blocks.jsonl", encoding="utf-8"))
+            n = sum(1 for _ in open(blocks, encoding="utf-8"))
             per = -(-n // procs)
-            with open(corpus / "blocks.jsonl", encoding="utf-8") as f:
+            with open(blocks, encoding="utf-8") as f:
                 for k in range(procs):
                     with open(data / f"part-{k}.jsonl", "w", encoding="utf-8") as g:
                         for _ in range(per):
@@ -543,7 +568,7 @@ def run_peer(name: str, py: Path, corpus: Path, config: dict, procs: int, timeou
                             rec = json.loads(line)  # string ids: datatrove drops a falsy id (0)
                             g.write(json.dumps({"id": f"b{rec['id']}", "text": rec["text"]}, ensure_ascii=False) + "\n")
             args = {"data": str(data), "work": str(work), "procs": procs, "options": config["options"],
-                    "language": config.get("language", "en")}
+                    "language": config.get("language", "en"), "tokenizer": config.get("tokenizer"), "ids": ids}
         script = work / "driver.py"
         script.write_text(driver, encoding="utf-8")
         t0 = time.perf_counter()
@@ -557,26 +582,47 @@ def run_peer(name: str, py: Path, corpus: Path, config: dict, procs: int, timeou
             return {"error": (p.stderr or p.stdout)[-1200:]}
         res = json.loads(p.stdout.strip().splitlines()[-1])
         res["outer_wall"] = outer
+        res.pop("log", None)
         clusters = json.load(open(work / "clusters.json", encoding="utf-8"))
-        n_blocks = len(np.load(corpus / "blocks.npz")["origin"])
-        pred = np.full(n_blocks, -1, dtype=np.int64)
-        for k, c in clusters.items():
-            pred[int(k)] = int(c)
-        res["quality"] = quality(pred, corpus)
+        res["clusters"] = clusters
+        n_records = sum(1 for _ in open(blocks, encoding="utf-8"))
         res["dropped_records"] = None
         if name == "text-dedup":
             # records it deletes without clustering them (under --min_length tokens)
-            members = sum(1 for _ in clusters)
+            members = len(clusters)
             roots = len(set(clusters.values()))
-            res["dropped_records"] = n_blocks - res["kept_records"] - (members - roots)
-        res.pop("log", None)
+            res["dropped_records"] = n_records - res["kept_records"] - (members - roots)
+        if ids:
+            kept = set(json.load(open(work / "kept.json", encoding="utf-8")))
+            with open(blocks, encoding="utf-8") as f:
+                res["removed_ids"] = [i for i in (str(json.loads(line)["id"]) for line in f) if i not in kept]
         return res
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def peer_configs() -> dict:
-    return {
+def run_peer(name: str, py: Path, corpus: Path, config: dict, procs: int, timeout: float = 1500) -> dict:
+    """Run one peer configuration on the corpus blocks; return time, RSS, clusters, quality."""
+    import numpy as np
+
+    res = run_peer_blocks(name, py, corpus / "blocks.jsonl", config, procs, timeout)
+    if "error" in res:
+        return res
+    clusters = res.pop("clusters")
+    n_blocks = len(np.load(corpus / "blocks.npz")["origin"])
+    pred = np.full(n_blocks, -1, dtype=np.int64)
+    for k, c in clusters.items():
+        pred[int(k)] = int(c)
+    res["quality"] = quality(pred, corpus)
+    return res
+
+
+def peer_configs(fast: bool = False) -> dict:
+    """Peer configurations, ``(name, settings)`` per peer: their defaults and settings as
+    close to ours as their options allow; ``fast`` adds datatrove's fastest reasonable
+    setting (its defaults with the words split on whitespace, no language tokenizer).
+    perf.py measures the first two."""
+    configs = {
         "text-dedup": [
             ("defaults", {"options": []}),
             ("close", {"options": ["--num_perm", "128", "--threshold", "0.65", "--b", "32", "--r", "4",
@@ -587,6 +633,9 @@ def peer_configs() -> dict:
             ("close", {"options": {"n_grams": 3, "num_buckets": 32, "hashes_per_bucket": 4}, "language": "tr"}),
         ],
     }
+    if fast:
+        configs["datatrove"].append(("whitespace", {"options": {}, "tokenizer": "split"}))
+    return configs
 
 
 PEER_NOTES = {
@@ -594,6 +643,8 @@ PEER_NOTES = {
     ("text-dedup", "close"): "word 3-grams, 128 perm, threshold 0.65, 32 bands x 4 rows (ours), xxh3, min_length 1 (keeps short records)",
     ("datatrove", "defaults"): "word 5-grams of simplified text (lower, no punctuation/diacritics), 14 buckets x 8 hashes, English tokenizer",
     ("datatrove", "close"): "word 3-grams, 32 buckets x 4 hashes (ours), Turkish tokenizer; no threshold option (no verification)",
+    ("datatrove", "whitespace"): "its defaults (word 5-grams of simplified text, 14 buckets x 8 hashes), words split on whitespace "
+    "(str.split) instead of a language's tokenizer: its fastest reasonable setting",
 }
 
 
@@ -997,8 +1048,10 @@ def render(results: dict) -> str:
           "- Each size names the dedup code it measured (`dedup measured`); with `--merge`, sizes and parts may come "
           "from different invocations, and the cost curve is only a curve where they name the same code."]
     L += ["", "Peer settings:", ""]
+    measured = {(name, cname) for name, cs in peer_configs().items() for cname, _ in cs}
     for (name, cname), note in PEER_NOTES.items():
-        L.append(f"- {name} `{cname}`: {note}")
+        if (name, cname) in measured:
+            L.append(f"- {name} `{cname}`: {note}")
     if "profile" in results:
         L += ["", f"## cProfile of dedup scan, jobs 1, {results['profile']['size']} MB (top by own time)", "", "```",
               results["profile"]["text"], "```"]

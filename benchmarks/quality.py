@@ -40,7 +40,9 @@ from dedup.shingle import jaccard, shingle_sets  # noqa: E402
 from dedup.signatures import signatures  # noqa: E402
 from dedup.split import split  # noqa: E402
 
-PARTIAL_SECTION = "## Partial copies (before containment matching)"
+# The heading partial_eval.py writes begins with this, whatever it is titled now
+# ("Partial copies (before containment matching)", "Partial copies", ...).
+PARTIAL_SECTION = "## Partial copies"
 
 
 def block_texts(documents: list[tuple[str, str]], unit: str = "line") -> dict[str, str]:
@@ -269,8 +271,9 @@ def main() -> None:
     keep = ""
     if args.out.exists():
         old = args.out.read_text(encoding="utf-8")
-        if PARTIAL_SECTION in old:
-            keep = "\n" + PARTIAL_SECTION + old.split(PARTIAL_SECTION, 1)[1]
+        m = re.search(rf"^{re.escape(PARTIAL_SECTION)}\b", old, re.M)
+        if m:
+            keep = "\n" + old[m.start() :]
     args.out.write_text("\n".join(lines) + keep, encoding="utf-8")
     print(f"wrote {args.out}")
 
