@@ -187,8 +187,9 @@ def score_case(case: dict, units: dict, removed: set[str]) -> dict:
         members = set(g["members"])
         gone = members & removed
         if g["accept"] == "one_survivor":
-            resolved = len(members - removed) == 1
-            if members - removed:
+            elsewhere = set(g.get("elsewhere", ())) - removed  # the item on another site's identical menu
+            resolved = len(members - removed) == 1 or (not members - removed and bool(elsewhere))
+            if members - removed or elsewhere:
                 ok |= gone
         else:
             sets = [set(a) for a in g["accept"]]

@@ -17,7 +17,7 @@ of every member node) and the set of blocks each document loses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -165,6 +165,7 @@ def build_clusters(
     best_block: np.ndarray,
     claims: Sequence[Claim] = (),
     runs: RunMatch | None = None,
+    contained: Mapping[int, float] | None = None,
 ) -> tuple[list[Cluster], list[set[int]]]:
     """Clusters of blocks from clusters of nodes, numbered in the reading order of
     their canonical blocks, and per document the indices of its removed blocks.
@@ -175,7 +176,8 @@ def build_clusters(
     containment stage removes in favour of another (:func:`dedup.contain.assign`); a
     claimed text joins the cluster of the text that keeps it, with its own near copies.
     ``runs``: short blocks removed as parts of repeated runs, one cluster per run.
-    Members follow the canonical block in reading order; every member but the
+    ``contained``: near copies that lie inside their center, with their containment:
+    they are reported as ``contained``.  Members follow the canonical block in reading order; every member but the
     canonical one is removed."""
     documents = analysis.documents
     removed: list[set[int]] = [set() for _ in documents]
@@ -188,16 +190,21 @@ def build_clusters(
         return node
 
     # Per kept text: the texts that joined it (node, similarity, match, matched with).
+    inside = contained or {}
+
+    def near(m: int, sim: float, center: int) -> tuple[int, float, str, int]:
+        return (m, inside[m], "contained", center) if m in inside else (m, sim, "near", center)
+
     joined: dict[int, list[tuple[int, float, str, int]]] = {}
     for nc in node_clusters:
         if nc.center not in claim_of:
-            joined.setdefault(nc.center, []).extend((m, sim, "near", nc.center) for m, sim in nc.members)
+            joined.setdefault(nc.center, []).extend(near(m, sim, nc.center) for m, sim in nc.members)
     for cl in claims:
         entries = joined.setdefault(root(cl.node), [])
         entries.append((cl.node, cl.value, cl.match, cl.by))
         nc = by_center.get(cl.node)
         if nc is not None:
-            entries.extend((m, sim, "near", cl.node) for m, sim in nc.members)
+            entries.extend(near(m, sim, cl.node) for m, sim in nc.members)
     centers = set(joined) | {nc.center for nc in node_clusters if nc.center not in claim_of}
     clusters: list[Cluster] = []
     for center in sorted(centers):

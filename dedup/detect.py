@@ -142,7 +142,7 @@ def _detect(
         doc_rank = _doc_rank(config.keep, analysis.documents)
         runs = find_runs(analysis.short_key, analysis.doc_of_block, doc_rank, config.min_run)
 
-    clusters, removed = build_clusters(node_clusters, analysis, ranking.best_block, claims, runs)
+    clusters, removed = build_clusters(node_clusters, analysis, ranking.best_block, claims, runs, verifier.contained)
     stats = {
         "distinct_texts": analysis.n_nodes,
         "candidate_pairs": cands_implied,

@@ -189,6 +189,8 @@ class Verifier:
         #: Pairs turned down because the center is the candidate with a tag: (candidate,
         #: center, containment, tag, shingles of each).
         self.tagged: list[tuple[int, int, float, str, int, int]] = []
+        #: Candidates that joined and lie inside their center: their containment.
+        self.contained: dict[int, float] = {}
 
     @classmethod
     def for_candidates(cls, sig, analysis: Analysis, cands: Candidates, rank: np.ndarray, config: ScanConfig, tuning: Tuning = DEFAULT_TUNING) -> Verifier:
@@ -273,9 +275,12 @@ class Verifier:
                         self.tagged.append((other, center, inter / n_other, affix, n_other, n_center))
                         sims[i] = -1.0
                         continue
+            if t and n_center and n_other and is_fragment(inter, n_other, n_center, t):
+                self.contained[other] = inter / n_other  # it lies inside the center: say so
             if self.facts and sim < 1.0:
                 if center_facts is None:
                     center_facts = facts_of(self.texts(center), self.original(center))
                 if differing_facts(center_facts, facts_of(self.texts(other), self.original(other)))[0]:
                     self.rejected["rejected_by_facts"] += 1
+                    self.contained.pop(other, None)
                     sims[i] = -1.0

@@ -1,0 +1,268 @@
+"""Partial copies (dedup.contain, dedup.rules, dedup.runs): what a user sees in the
+output and the report."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup import ScanConfig, scan
+from dedup.contain import Sample, candidates, is_fragment
+from dedup.detect import detect
+from dedup.model import Document
+from dedup.normalize import normalize
+from dedup.plan import output_texts
+from dedup.rules import capital_tag, differing_facts, facts_of, tag_affix, tag_shapes
+from dedup.runs import find_runs
+from dedup.shingle import shingle_hashes, shingle_sets
+
+S1 = "Rusya Dışişleri Bakanı Sergey Lavrov, Türkiye ile Dağlık Karabağ meselesinde çalışmaya devam edeceklerini söyledi."
+S2 = "Lavrov, iki ülkenin çıkarları doğrultusunda diplomatların ve askeri servislerin birlikte çalıştığını belirtti."
+S3 = "Bakan, Libya'daki krizin çözümü için de ortak bir çalışma yürütüldüğünü ifade etti."
+PARAGRAPH = f"{S1} {S2} {S3}"
+
+
+def run(texts: list[str], **options) -> tuple:
+    docs = [Document(f"d{i}.txt", t) for i, t in enumerate(texts)]
+    det = detect(docs, ScanConfig(**options))
+    return det, list(output_texts(det))
+
+
+def removed_lines(det) -> dict[tuple[int, int], str]:
+    return {(m.doc, m.block): m.match for c in det.clusters for m in c.members[1:]}
+
+
+# --------------------------------------------------------------------------- fragments
+
+
+def test_a_truncated_copy_read_first_goes_and_the_full_paragraph_stays():
+    det, out = run([f"{S1} {S2}\n", f"{PARAGRAPH}\n"])
+    assert removed_lines(det) == {(0, 0): "contained"}
+    assert out[1] == f"{PARAGRAPH}\n" and S1 not in out[0]
+    (cluster,) = det.clusters
+    assert cluster.kind == "partial" and cluster.canonical.doc == 1
+    assert cluster.members[1].similarity == 1.0
+
+
+def test_the_old_behaviour_with_containment_off_loses_the_end_of_the_paragraph():
+    det, out = run([f"{S1} {S2}\n", f"{PARAGRAPH}\n"], containment=0)
+    assert S3 not in "".join(out)  # the reason partial copies exist: keep-first took the full paragraph out
+
+
+def test_a_split_paragraph_goes_in_favour_of_the_unsplit_one():
+    det, out = run([f"{PARAGRAPH}\n", f"{S1}\n{S2} {S3}\n"])
+    assert removed_lines(det) == {(1, 0): "contained", (1, 1): "contained"}
+    assert out[0] == f"{PARAGRAPH}\n" and out[1] == ""
+
+
+def test_the_parts_of_a_merged_line_go_and_the_merged_line_stays():
+    det, out = run([f"{S1}\n{S2}\n", f"Giriş cümlesi burada duruyor ve uzun.\n{S1} {S2}\n"])
+    assert removed_lines(det) == {(0, 0): "contained", (0, 1): "contained"}
+    assert f"{S1} {S2}" in out[1]
+
+
+def test_a_short_line_inside_a_paragraph_is_not_a_copy_of_it():
+    name = "Sergey Lavrov, Türkiye ile"  # a phrase, under 40 characters
+    det, _ = run([f"{name}\n", f"{PARAGRAPH}\n"])
+    assert removed_lines(det) == {}
+
+
+def test_an_edited_word_is_a_near_copy_for_the_keep_policy_not_a_fragment():
+    edited = PARAGRAPH.replace("birlikte", "beraber")
+    det, _ = run([f"{edited}\n", f"{PARAGRAPH}\n"])
+    assert removed_lines(det) == {(1, 0): "near"}  # the first copy is kept
+
+
+# --------------------------------------------------------------------------- tags
+
+
+HEADLINE = "Lavrov: NATO'nun genişlemesi cevapsız kalmayacak"
+
+
+def test_a_tagged_headline_goes_in_favour_of_the_untagged_one_even_when_read_first():
+    texts = [f"SON DAKİKA: {HEADLINE}\n", f"{HEADLINE}\n", f"{HEADLINE} - Gündem Haber\n", "SON DAKİKA: Başka bir haberin başlığı burada yer alıyor\n"]
+    det, out = run(texts)
+    assert removed_lines(det) == {(0, 0): "tagged", (2, 0): "tagged"}
+    assert out[1] == f"{HEADLINE}\n"
+
+
+def test_without_tags_the_tagged_line_is_just_the_fuller_one():
+    det, _ = run([f"SON DAKİKA: {HEADLINE}\n", f"{HEADLINE}\n"], tags=False)
+    assert removed_lines(det) == {(1, 0): "contained"}
+
+
+def test_a_speaker_named_once_is_no_tag():
+    assert not capital_tag(f"Erdoğan: {HEADLINE}", HEADLINE)
+    assert capital_tag(f"BREAKING: {HEADLINE}", HEADLINE) and capital_tag(f"{HEADLINE} | World News", HEADLINE)
+    assert tag_affix(normalize(HEADLINE), normalize(f"SON DAKİKA | {HEADLINE}"), f"SON DAKİKA | {HEADLINE}") == "son dakika"
+    assert tag_affix(normalize(HEADLINE), normalize(f"{HEADLINE} ve dahası"), f"{HEADLINE} ve dahası") is None  # no separator
+    assert tag_shapes(f"FLAŞ: {HEADLINE}")[0] == "flas"
+    assert tag_shapes(f"{HEADLINE} - Gündem Haber") == ["lavrov", "gundem haber"]
+
+
+# --------------------------------------------------------------------------- facts
+
+
+WEATHER = ["Karaman'da bugün hava rüzgarlı, en yüksek 8 derece", "Diyarbakır'da bugün hava rüzgarlı, en yüksek 8 derece"]
+CASUALTIES = ["Kazada 12 kişi yaralandı, 3 kişi hayatını kaybetti", "Kazada 15 kişi yaralandı, 3 kişi hayatını kaybetti"]
+
+
+def test_templated_lines_that_replace_a_fact_stay():
+    for pair in (WEATHER, CASUALTIES):
+        det, _ = run([f"{pair[0]}\n", f"{pair[1]}\n"])
+        assert removed_lines(det) == {}, pair
+        det, _ = run([f"{pair[0]}\n", f"{pair[1]}\n"], facts=False)
+        assert removed_lines(det) == {(1, 0): "near"}, pair
+
+
+def test_a_long_paragraph_with_one_number_updated_is_a_near_copy():
+    long = PARAGRAPH + " Kazada 12 kişi yaralandı ve yaralılar çevredeki hastanelere kaldırıldı."
+    det, _ = run([f"{long}\n", f"{long.replace('12', '15')}\n"])
+    assert removed_lines(det) == {(1, 0): "near"}
+
+
+def test_an_added_agency_name_or_a_misspelt_name_is_no_other_fact():
+    a = facts_of(normalize(S1), S1)
+    tagged = "AFP - " + S1
+    assert not differing_facts(a, facts_of(normalize(tagged), tagged))[0]
+    typo = S1.replace("Lavrov", "Lavrob")
+    assert not differing_facts(a, facts_of(normalize(typo), typo))[0]
+    other = S1.replace("Lavrov", "Çavuşoğlu").replace("Sergey", "Mevlüt")
+    assert differing_facts(a, facts_of(normalize(other), other))[0]
+
+
+# --------------------------------------------------------------------------- menu runs
+
+
+PROVINCES = ["Adana", "Adıyaman", "Afyonkarahisar", "Ağrı", "Amasya", "Ankara", "Antalya", "Artvin"]
+
+
+def test_a_repeated_menu_goes_as_a_run_and_a_lone_dateline_stays():
+    menu = "\n".join(PROVINCES)
+    texts = [f"{menu}\n{S1}\n", f"{menu}\n{S2}\n", f"Ankara\n{S3}\n"]
+    det, out = run(texts)
+    removed = removed_lines(det)
+    assert removed == {(1, b): "run" for b in range(len(PROVINCES))}
+    assert out[1] == f"{S2}\n" and out[2] == texts[2] and out[0] == texts[0]
+    (cluster,) = det.clusters
+    assert cluster.kind == "run" and cluster.scope == "across"
+    det, _ = run(texts, min_run=0)
+    assert removed_lines(det) == {}
+
+
+def test_a_run_shorter_than_min_run_stays():
+    menu = "\n".join(PROVINCES[:4])
+    det, _ = run([f"{menu}\n{S1}\n", f"{menu}\n{S2}\n"])
+    assert removed_lines(det) == {}
+    det, _ = run([f"{menu}\n{S1}\n", f"{menu}\n{S2}\n"], min_run=4)
+    assert len(removed_lines(det)) == 4
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 6), max_size=14), min_size=1, max_size=6), st.integers(2, 5))
+def test_every_run_line_removed_repeats_a_kept_earlier_line(docs, min_run):
+    """On any corpus of short lines (keys 1..7; 0 marks a compared block), every
+    removed block repeats, key for key, a block that is kept and comes earlier."""
+    keys = np.array([k for d in docs for k in d], dtype=np.uint64)
+    doc_of = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
+    runs = find_runs(keys, doc_of, np.arange(len(docs)), min_run)
+    removed = set(runs.blocks.tolist())
+    for b, s in zip(runs.blocks.tolist(), runs.source.tolist()):
+        assert keys[b] == keys[s] != 0
+        assert s not in removed and s < b
+    # a removed block lies in a window of min_run short blocks of one document
+    for b in removed:
+        assert any(
+            all(0 <= i < len(keys) and keys[i] != 0 and doc_of[i] == doc_of[b] for i in range(start, start + min_run))
+            for start in range(b - min_run + 1, b + 1)
+        )
+
+
+# --------------------------------------------------------------------------- the filter
+
+
+def _texts(seed: int) -> list[str]:
+    rng = random.Random(seed)
+    words = PARAGRAPH.replace(",", "").replace(".", "").split()
+    base = [" ".join(rng.choices(words, k=rng.randint(6, 40))) for _ in range(30)]
+    out = list(base)
+    for _ in range(30):  # fragments, some with a word changed
+        t = rng.choice(base).split()
+        i = rng.randrange(len(t))
+        frag = t[i : i + rng.randint(3, 30)]
+        if frag and rng.random() < 0.3:
+            frag[rng.randrange(len(frag))] = rng.choice(words)
+        out.append(" ".join(frag))
+    return [normalize(t) for t in out if t]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from([0.8, 0.9, 0.95, 1.0]))
+def test_the_filter_misses_no_pair_at_the_threshold(seed, threshold):
+    """Every pair (a, b) with at least ``threshold`` of a's shingles in b is a
+    candidate, unless a's sample is too small to search (then the module says so)."""
+    texts = _texts(seed)
+    flat, sizes = shingle_hashes(texts)
+    sample = Sample.of(flat, sizes, [len(t) for t in texts])
+    found = {tuple(p) for p in candidates(sample, np.ones(len(texts), dtype=bool), threshold).tolist()}
+    sets = shingle_sets(texts)
+    k = np.floor((1 - threshold) * sample.windows + 1e-9)
+    for a, sa in enumerate(sets):
+        if sample.counts[a] - k[a] < 1:
+            continue  # not searchable
+        for b, sb in enumerate(sets):
+            if a != b and np.intersect1d(sa, sb).size >= threshold * len(sa) - 1e-9:
+                assert (a, b) in found, (texts[a], texts[b])
+
+
+def test_samples_split_and_joined_stay_the_same():
+    texts = _texts(3)
+    flat, sizes = shingle_hashes(texts)
+    whole = Sample.of(flat, sizes, [len(t) for t in texts])
+    rows = [5, 0, 17, 3]
+    part = whole.take(rows)
+    again = Sample.concat([whole.take([r]) for r in rows])
+    for f in ("counts", "vals", "windows", "chars"):
+        assert np.array_equal(getattr(part, f), getattr(again, f))
+    one = Sample.of(*shingle_hashes([texts[17]]), [len(texts[17])])
+    assert np.array_equal(part.take([2]).vals, one.vals)
+
+
+def test_is_fragment_needs_the_fuller_text_to_add_more_than_it_lacks():
+    assert is_fragment(100, 100, 200, 0.95)  # wholly inside
+    assert is_fragment(100, 100, 101, 0.95)  # inside, one shingle more
+    assert not is_fragment(97, 100, 103, 0.95)  # an edited word: 3 own each
+    assert is_fragment(97, 100, 130, 0.95)
+    assert not is_fragment(90, 100, 300, 0.95)  # 10 % of it is elsewhere
+    assert not is_fragment(100, 100, 100, 0.95)  # the same set
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def test_the_report_says_why_each_partial_copy_went(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    menu = "\n".join(PROVINCES)
+    (src / "a.txt").write_text(f"{menu}\n{S1} {S2}\nSON DAKİKA: {HEADLINE}\n", encoding="utf-8")
+    (src / "b.txt").write_text(f"{menu}\n{PARAGRAPH}\n{HEADLINE}\nSON DAKİKA: Başka bir haberin başlığı burada\n", encoding="utf-8")
+    result = scan([src], tmp_path / "out", ScanConfig())
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert result.report["summary"] == report["summary"]
+    s = report["summary"]
+    assert s["removed_by_match"] == {"exact": 0, "near": 0, "contained": 1, "tagged": 1, "run": len(PROVINCES)}
+    assert s["clusters_by_kind"] == {"exact": 0, "near": 0, "partial": 2, "run": 1}
+    p = report["parameters"]
+    assert (p["containment"], p["tags"], p["facts"], p["min_run"]) == (0.95, True, True, 5)
+    assert p["partial_copies"]["min_fragment_chars"] == 40
+    by_match = {m["match"]: (c, m) for c in report["clusters"] for m in c["members"]}
+    c, m = by_match["contained"]
+    assert m["document"] == "a.txt" and m["line"] == len(PROVINCES) + 1 and c["canonical"]["document"] == "b.txt"
+    c, m = by_match["tagged"]
+    assert m["preview"].startswith("SON DAKİKA") and c["members"][0]["preview"] == HEADLINE
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "contained 1" in md and "| removed | tagged |" in md
