@@ -26,7 +26,8 @@ The corpora are made once under ``WORK`` by ``benchmarks/corpus.py`` (it needs
 and 5 MB with a numbered boilerplate paragraph on every page (one near family as large
 as the corpus).  ``seeds/`` is always one of them.
 
-``--time BASE_SRC`` times ``dedup scan WORK/c10/docs --jobs 2`` (or ``--jobs N``) from
+``--time BASE_SRC`` times ``dedup scan WORK/c10/docs --jobs 2`` (or ``--jobs N``; another
+corpus with ``--time-corpus DIR``) from
 this tree and from ``BASE_SRC`` (another checkout of dedup, e.g. ``git archive`` of the
 commit before, with the compiled ``dedup/_kernels*.so`` copied in), alternating,
 ``--runs`` times each, and prints the median and the best of the wall time of the
@@ -151,7 +152,7 @@ def timing(args) -> None:
     """Wall time and CPU time (user + system) of each run; on a shared machine the CPU
     time and the fastest run are the steadier.  The CPU time is the scan process's
     own: the workers are children of the forkserver, not of the scan."""
-    corpus = corpus_path(args.work, "c10")
+    corpus = args.time_corpus or corpus_path(args.work, "c10")
     sources = {"this": args.src, "base": args.time}
     wall: dict[str, list[float]] = {k: [] for k in sources}
     cpu: dict[str, list[float]] = {k: [] for k in sources}
@@ -185,6 +186,7 @@ def main(argv=None) -> int:
     p.add_argument("--corpora", nargs="+", default=list(CORPORA), choices=list(CORPORA))
     p.add_argument("--options", nargs="+", default=list(OPTION_SETS), choices=list(OPTION_SETS))
     p.add_argument("--time", type=Path, metavar="BASE_SRC", help="time this tree against the dedup in BASE_SRC")
+    p.add_argument("--time-corpus", type=Path, metavar="DIR", help="the corpus to time on (default: the generated c10)")
     p.add_argument("--runs", type=int, default=3, help="timed runs of each tree (default: %(default)s)")
     p.add_argument("--jobs", type=int, default=2, help="--jobs of the timed scans (default: %(default)s)")
     args = p.parse_args(argv)

@@ -1,6 +1,7 @@
 /* Compiled inner loops of dedup (optional: dedup falls back to numpy, with the same
- * results): MinHash signatures (minhash), LSH band keys (band_keys) and the screen of
- * LSH bucket pairs by their low bytes (screen, further down).
+ * results): MinHash signatures (minhash), LSH band keys (band_keys), the screen of
+ * LSH bucket pairs by their low bytes (screen, further down) and the fingerprints of
+ * the containment search (fingerprints).
  *
  * minhash(flat, counts, a, b, out, width) computes, for every set i (the counts[i]
  * 64-bit shingle hashes of flat after those of the sets before it) and every
@@ -396,9 +397,102 @@ static PyObject *py_band_keys(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* fingerprints(flat, sizes, window, out_counts, out_values) -> total: the winnowed
+ * 16-character fingerprints of texts given by their positional character 5-gram
+ * hashes (flat uint64, text i owning the next sizes[i]), the same as
+ * dedup.contain.Fingerprints.of computes with numpy: per text, the keys
+ * fmix64(f[p]*K1 + f[p+5]*K2 + f[p+10]*K3 + f[p+11]) for p < size - 11; with at least
+ * `window` keys, the smallest key of every window of `window` keys; with fewer, the
+ * smallest key; with none, the smallest 5-gram, a window's smallest written only when
+ * it differs from the previous window's.  Each text's values (the high halves of those
+ * keys, in the order found; a value may come twice) go to out_values (uint32, room for
+ * len(flat) + len(sizes)) one text after the other, their number to out_counts (int64
+ * per text). */
+static PyObject *py_fingerprints(PyObject *self, PyObject *args) {
+    PyObject *o_flat, *o_sizes, *o_counts, *o_values;
+    Py_ssize_t window;
+    if (!PyArg_ParseTuple(args, "OOnOO", &o_flat, &o_sizes, &window, &o_counts, &o_values)) return NULL;
+    Py_buffer flat, sizes, counts, values;
+    if (get(o_flat, &flat, 0, 8, 0, "flat") < 0) return NULL;
+    if (get(o_sizes, &sizes, 0, 8, 1, "sizes") < 0) goto fail_flat;
+    if (get(o_counts, &counts, 1, 8, 1, "out_counts") < 0) goto fail_sizes;
+    if (get(o_values, &values, 1, 4, 0, "out_values") < 0) goto fail_counts;
+    Py_ssize_t N = flat.len / 8, n = sizes.len / 8;
+    const int64_t *sz = sizes.buf;
+    Py_ssize_t total = 0, longest = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (sz[i] < 0) { total = -1; break; }
+        total += sz[i];
+        if (sz[i] > longest) longest = sz[i];
+    }
+    if (total != N || counts.len / 8 != n || values.len / 4 < N + n || window < 1) {
+        PyErr_SetString(PyExc_ValueError, "fingerprints: flat, sizes and the output buffers do not agree");
+        goto fail_values;
+    }
+    uint64_t *k = malloc((size_t)(longest > 0 ? longest : 1) * sizeof(uint64_t));
+    if (!k) {
+        PyErr_NoMemory();
+        goto fail_values;
+    }
+    const uint64_t *f = flat.buf;
+    int64_t *out_c = counts.buf;
+    uint32_t *out_v = values.buf;
+    Py_ssize_t count = 0;
+    const uint64_t K1 = 0x9E3779B97F4A7C15ULL, K2 = 0xC2B2AE3D27D4EB4FULL, K3 = 0x165667B19E3779F9ULL;
+    Py_BEGIN_ALLOW_THREADS
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < n; at += sz[i], i++) {
+        const uint64_t *t = f + at;
+        Py_ssize_t s = sz[i], kp = s > 11 ? s - 11 : 0, start = count;
+        if (s == 0) {
+            out_c[i] = 0;
+            continue;
+        }
+        if (kp == 0) {
+            uint64_t m = t[0];
+            for (Py_ssize_t p = 1; p < s; p++) if (t[p] < m) m = t[p];
+            out_v[count++] = (uint32_t)(m >> 32);
+        } else {
+            for (Py_ssize_t p = 0; p < kp; p++) k[p] = fmix64(t[p] * K1 + t[p + 5] * K2 + t[p + 10] * K3 + t[p + 11]);
+            if (kp < window) {
+                uint64_t m = k[0];
+                for (Py_ssize_t p = 1; p < kp; p++) if (k[p] < m) m = k[p];
+                out_v[count++] = (uint32_t)(m >> 32);
+            } else {
+                uint64_t prev = 0;
+                for (Py_ssize_t w = 0; w + window <= kp; w++) {
+                    uint64_t m = k[w];
+                    for (Py_ssize_t j = 1; j < window; j++) if (k[w + j] < m) m = k[w + j];
+                    if (w == 0 || m != prev) out_v[count++] = (uint32_t)(m >> 32);
+                    prev = m;
+                }
+            }
+        }
+        out_c[i] = count - start;
+    }
+    Py_END_ALLOW_THREADS
+    free(k);
+    PyBuffer_Release(&values);
+    PyBuffer_Release(&counts);
+    PyBuffer_Release(&sizes);
+    PyBuffer_Release(&flat);
+    return PyLong_FromSsize_t(count);
+fail_values:
+    PyBuffer_Release(&values);
+fail_counts:
+    PyBuffer_Release(&counts);
+fail_sizes:
+    PyBuffer_Release(&sizes);
+fail_flat:
+    PyBuffer_Release(&flat);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"minhash", py_minhash, METH_VARARGS,
      "minhash(flat, counts, a, b, out, width): MinHash signatures of flat sets into out."},
+    {"fingerprints", py_fingerprints, METH_VARARGS,
+     "fingerprints(flat, sizes, window, out_counts, out_values) -> total: winnowed 16-character fingerprints."},
     {"band_keys", py_band_keys, METH_VARARGS, "band_keys(values, rows, out): 64-bit keys of a band's rows into out."},
     {"screen", py_screen, METH_VARARGS,
      "screen(low, P, order, starts, sizes, need, tags, T, band, rows) -> (plausible, recheck, failing)."},

@@ -31,7 +31,7 @@ import numpy as np
 import xxhash
 
 from .config import ScanConfig
-from .contain import Sample
+from .contain import Fingerprints
 from .errors import WorkerError
 from .memory import release_memory
 from .model import Blocks, Document
@@ -71,7 +71,7 @@ class AnalyzedBatch:
     new_keys: list[int]  # the batch's distinct exact keys, in first-seen order
     signed: np.ndarray  # which of them were signed (ascending indices into new_keys)
     sigs: np.ndarray  # their signatures, one row per signed key
-    sample: Sample | None = None  # the containment sample of each signed key (see dedup.contain)
+    fingerprints: Fingerprints | None = None  # of each signed key, for containment (see dedup.contain)
     short_keys: np.ndarray | None = None  # per block: 64-bit key of a short block's normalized text (0: none)
     tags: list[list[str]] | None = None  # per signed key: the affixes it might carry as a tag (dedup.rules.tag_shapes)
     seconds: tuple[float, float, float] = (0.0, 0.0, 0.0)  # split+normalize+key, shingle+hash, sign
@@ -98,14 +98,17 @@ def analyze_batch(
     if engine != "datasketch":
         # Flat hashes straight into the signatures: no per-text sorted set is made.
         flat, sizes = shingle_hashes(keyed.norms, config.shingle, config.ngram)
-        sample = Sample.of(flat, sizes, [len(t) for t in keyed.norms]) if config.containment else None
         t2 = time.perf_counter()
         sigs = signatures_flat(flat, sizes, config.num_perm, config.seed, config.scheme, perms, engine)
     else:
         sets = shingle_sets(keyed.norms, config.shingle, config.ngram)
-        sample = Sample.of_sets(sets, [len(t) for t in keyed.norms]) if config.containment else None
         t2 = time.perf_counter()
         sigs = signatures(sets, config.num_perm, config.seed, config.scheme, engine)
+    fingerprints = None
+    if config.containment:
+        if engine == "datasketch" or (config.shingle, config.ngram) != ("char", 5):
+            flat, sizes = shingle_hashes(keyed.norms, "char", 5)  # positional character 5-grams
+        fingerprints = Fingerprints.of(flat, sizes, [len(t) for t in keyed.norms], native=engine == "native")
     t3 = time.perf_counter()
     return AnalyzedBatch(
         np.array(keyed.blocks_per_doc, dtype=np.int64),
@@ -114,7 +117,7 @@ def analyze_batch(
         list(keyed.first),
         np.array(keyed.signed, dtype=np.int64),
         sigs,
-        sample,
+        fingerprints,
         np.array(keyed.short_keys, dtype=np.uint64) if config.min_run else None,
         keyed.tags if config.containment and config.tags else None,
         (t1 - t0, t2 - t1, t3 - t2),
@@ -335,7 +338,7 @@ class Analysis:
     of first appearance), -1 when it is too short to compare.  The nodes' signatures
     are in the spill the analysis wrote to.  ``work``: seconds of the three steps of
     the analysis (split+normalize, shingle+hash, signatures) summed over batches.
-    ``sample``: each node's containment sample (:class:`dedup.contain.Sample`);
+    ``fingerprints``: each node's, for containment (:class:`dedup.contain.Fingerprints`);
     ``short_key``: each short block's key, for menu runs (:mod:`dedup.runs`)."""
 
     documents: list[Document]
@@ -344,7 +347,7 @@ class Analysis:
     block_node: np.ndarray
     n_nodes: int
     work: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    sample: Sample | None = None  # per node: its containment sample (None: containment off)
+    fingerprints: Fingerprints | None = None  # per node, for containment (None: containment off)
     short_key: np.ndarray | None = None  # per block: key of a short block (0: none; None: runs off)
     tags: Counter = field(default_factory=Counter)  # possible tag -> distinct texts carrying it
     doc_of_block: np.ndarray = field(init=False)  # per block: its document
@@ -381,7 +384,7 @@ class NodeMerger:
         self._counts: list[np.ndarray] = []
         self._rows: list[np.ndarray] = []
         self._nodes: list[np.ndarray] = []
-        self._samples: list[Sample] = []
+        self._fingerprints: list[Fingerprints] = []
         self._short: list[np.ndarray] = []
         self.tags: Counter = Counter()  # possible tag -> distinct texts that carry it
         self.work = [0.0, 0.0, 0.0]  # seconds of each step of the analysis, summed over batches
@@ -402,8 +405,8 @@ class NodeMerger:
                 fresh.append(row)
             slot_node[r] = node
         self.spill.append(res.sigs[fresh])
-        if res.sample is not None:
-            self._samples.append(res.sample.take(fresh))
+        if res.fingerprints is not None:
+            self._fingerprints.append(res.fingerprints.take(fresh))
         if res.short_keys is not None:
             self._short.append(res.short_keys)
         if res.tags is not None:
@@ -426,13 +429,13 @@ class NodeMerger:
         counts = np.concatenate(self._counts) if self._counts else np.zeros(0, dtype=np.int64)
         rows = np.concatenate(self._rows) if self._rows else np.zeros((0, 5), dtype=np.int64)
         block_node = np.concatenate(self._nodes) if self._nodes else np.zeros(0, dtype=np.int64)
-        sample = Sample.concat(self._samples) if self._samples else None
+        fingerprints = Fingerprints.concat(self._fingerprints) if self._fingerprints else None
         short_key = np.concatenate(self._short) if self._short else None
-        for parts in (self._counts, self._rows, self._nodes, self._samples, self._short):
+        for parts in (self._counts, self._rows, self._nodes, self._fingerprints, self._short):
             parts.clear()
         release_memory()
         doc_ptr = np.concatenate(([0], np.cumsum(counts)))
-        return Analysis(documents, rows, doc_ptr, block_node, n_nodes, (self.work[0], self.work[1], self.work[2]), sample, short_key, self.tags)
+        return Analysis(documents, rows, doc_ptr, block_node, n_nodes, (self.work[0], self.work[1], self.work[2]), fingerprints, short_key, self.tags)
 
 
 def _collect(documents: Iterable[Document], into: list[Document]) -> Iterator[Document]:

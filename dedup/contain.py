@@ -43,10 +43,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+try:  # the compiled kernels (see dedup.signatures): optional
+    from . import _kernels
+except ImportError:  # pragma: no cover - built without a C compiler
+    _kernels = None
+
+from .normalize import normalize
 from .rules import capital_tag, differing_facts, facts_of, tag_affix
 from .shingle import shingle_sets
 
-__all__ = ["FULLER", "MIN_FRAGMENT_CHARS", "Claim", "is_fragment", "Edges", "Sample", "assign", "candidates", "verify"]
+__all__ = ["FULLER", "MIN_FRAGMENT_CHARS", "POSTING_CAP", "WINDOW", "Claim", "Edges", "Fingerprints", "assign", "candidates", "is_fragment", "verify"]
 
 _U64 = np.uint64
 _LOW32 = _U64(0xFFFFFFFF)
@@ -55,52 +61,111 @@ _LOW32 = _U64(0xFFFFFFFF)
 #: name, a caption or a common phrase met inside a longer paragraph is no copy of it.
 MIN_FRAGMENT_CHARS = 40
 
-#: A text probes ``k + SHARED`` values of its sample and keeps the texts met SHARED
-#: times (fewer when its sample is small): more shared values, fewer false candidates.
-SHARED = 8
+#: Winnowing window: two texts sharing 16 + WINDOW - 1 = 23 normalized characters
+#: share a fingerprint.
+WINDOW = 8
+
+#: A fingerprint that more texts hold is common phrasing ("Rusya Dışişleri Bakanı
+#: Sergey Lavrov"), no sign of a copy: it makes no candidates.
+POSTING_CAP = 8
+
+#: Candidates share at least this share of the shorter text's fingerprints that are
+#: not common phrasing (a fragment shares all of them but those an edit touches).
+SHARED_SHARE = 0.7
 
 
 @dataclass
-class Sample:
-    """A consistent quarter of every text's shingles (the hashes whose top two bits are
-    zero), as sorted distinct 32-bit values: text ``i`` owns ``vals[ptr[i]:ptr[i + 1]]``.
-    ``windows[i]``: the number of shingles of text ``i`` with repeats, an upper bound of
-    its distinct shingles."""
+class Fingerprints:
+    """The fingerprints of every text: 32-bit values, text ``i`` owning
+    ``vals[ptr[i]:ptr[i + 1]]`` (in no particular order; a value may come twice);
+    ``chars[i]``: its normalized length.
+
+    A fingerprint is the hash of 16 consecutive normalized characters (made from the
+    character 5-gram hashes at offsets 0, 5, 10 and 11), kept when it is the smallest
+    of a window of :data:`WINDOW` consecutive ones (*winnowing*).  Two texts that share
+    a stretch of ``16 + WINDOW - 1`` characters share a fingerprint: the stretch holds a
+    whole window, whose smallest value both keep."""
 
     counts: np.ndarray
     vals: np.ndarray
-    windows: np.ndarray
-    chars: np.ndarray  # per text: its normalized length in characters
+    chars: np.ndarray
 
     @classmethod
-    def empty(cls) -> Sample:
+    def empty(cls) -> Fingerprints:
         """No texts."""
-        return cls(np.zeros(0, np.int64), np.zeros(0, np.uint32), np.zeros(0, np.int64), np.zeros(0, np.int64))
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.uint32), np.zeros(0, np.int64))
 
     @classmethod
-    def of(cls, flat: np.ndarray, sizes: np.ndarray, chars: Sequence[int] | np.ndarray) -> Sample:
-        """The samples of texts whose shingle hashes are ``flat`` (text ``i`` owns the
-        next ``sizes[i]``; repeats allowed) and whose normalized lengths are ``chars``."""
+    def of(cls, flat: np.ndarray, sizes: np.ndarray, chars: Sequence[int] | np.ndarray, native: bool = True) -> Fingerprints:
+        """The fingerprints of texts whose character 5-gram hashes are ``flat``, in
+        text order (text ``i`` owns the next ``sizes[i]``, one per position), and whose
+        normalized lengths are ``chars``: in the compiled kernel when it is built and
+        ``native``, else in numpy (the same result)."""
         sizes = np.asarray(sizes, dtype=np.int64)
-        owner = np.repeat(np.arange(len(sizes), dtype=_U64), sizes)
-        chosen = (flat >> _U64(62)) == 0
-        keys = np.unique((owner[chosen] << _U64(32)) | ((flat[chosen] >> _U64(30)) & _LOW32))
-        counts = np.bincount((keys >> _U64(32)).astype(np.int64), minlength=len(sizes)).astype(np.int64)
-        return cls(counts, (keys & _LOW32).astype(np.uint32), sizes.copy(), np.asarray(chars, dtype=np.int64))
+        n, g = len(sizes), len(flat)
+        if native and _kernels is not None and hasattr(_kernels, "fingerprints"):
+            counts = np.empty(n, dtype=np.int64)
+            values = np.empty(g + n, dtype=np.uint32)
+            total = _kernels.fingerprints(np.ascontiguousarray(flat, dtype=_U64), sizes, WINDOW, counts, values)
+            return cls(counts, values[:total].copy(), np.asarray(chars, dtype=np.int64))
+        ends = np.cumsum(sizes)
+        starts = ends - sizes
+        keys_per_text = np.maximum(sizes - _SPAN, 0)  # 16-character keys of each text
+        owners, values = [], []
+        m = g - _SPAN
+        if m > 0:
+            # The key at position p covers the 5-grams at p, p + 5, p + 10 and p + 11.
+            with np.errstate(over="ignore"):
+                key = _fmix(flat[:m] * _K1 + flat[5 : m + 5] * _K2 + flat[10 : m + 10] * _K3 + flat[_SPAN:])
+            # Valid keys: those that end in the text they start in.
+            runs = np.empty(2 * n, dtype=np.int64)
+            runs[0::2], runs[1::2] = keys_per_text, sizes - keys_per_text
+            flags = np.zeros(2 * n, dtype=bool)
+            flags[0::2] = True
+            valid = np.repeat(flags, runs)[:m]
+            if m >= WINDOW:
+                # Winnowing: the smallest key of every window of WINDOW valid keys (a
+                # window of valid keys lies in one text); a window's smallest is
+                # usually the next one's too: each is kept once.
+                w = m - WINDOW + 1
+                mins = key[:w].copy()
+                for j in range(1, WINDOW):
+                    np.minimum(mins, key[j : w + j], out=mins)
+                filled = np.concatenate(([0], np.cumsum(valid, dtype=np.int64)))
+                whole = (filled[WINDOW:] - filled[:w]) == WINDOW
+                keep = whole.copy()
+                keep[1:] &= (mins[1:] != mins[:-1]) | ~whole[:-1]
+                at = np.flatnonzero(keep)
+                owners.append(np.searchsorted(ends, at, side="right"))
+                values.append(mins[at])
+            # Texts with fewer keys than a window: their smallest key.
+            few = np.flatnonzero((keys_per_text > 0) & (keys_per_text < WINDOW))
+            if len(few):
+                owners.append(few)
+                values.append(_segment_min(key, starts[few], starts[few] + keys_per_text[few]))
+        # Texts under 16 characters: their smallest 5-gram.
+        short = np.flatnonzero((keys_per_text == 0) & (sizes > 0))
+        if len(short):
+            owners.append(short)
+            values.append(_segment_min(flat, starts[short], ends[short]))
+        if not owners:
+            return cls._packed(np.zeros(0, np.int64), np.zeros(0, _U64), n, chars)
+        return cls._packed(np.concatenate(owners), np.concatenate(values), n, chars)
 
     @classmethod
-    def of_sets(cls, sets: Sequence[np.ndarray], chars: Sequence[int] | np.ndarray) -> Sample:
-        """The samples of texts given as shingle sets."""
-        sizes = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
-        flat = np.concatenate(sets) if len(sets) else np.zeros(0, dtype=_U64)
-        return cls.of(flat.astype(_U64), sizes, chars)
+    def _packed(cls, owner: np.ndarray, value: np.ndarray, n: int, chars) -> Fingerprints:
+        """Fingerprints from (text, 64-bit key) pairs: the keys' high halves, sorted
+        and distinct per text."""
+        packed = np.unique((owner.astype(_U64) << _U64(32)) | (value >> _U64(32)))
+        counts = np.bincount((packed >> _U64(32)).astype(np.int64), minlength=n).astype(np.int64)
+        return cls(counts, (packed & _LOW32).astype(np.uint32), np.asarray(chars, dtype=np.int64))
 
     @classmethod
-    def concat(cls, parts: Sequence[Sample]) -> Sample:
-        """The samples of ``parts`` one after the other."""
+    def concat(cls, parts: Sequence[Fingerprints]) -> Fingerprints:
+        """The fingerprints of ``parts`` one after the other."""
         if not parts:
             return cls.empty()
-        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("counts", "vals", "windows", "chars")))
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("counts", "vals", "chars")))
 
     @property
     def ptr(self) -> np.ndarray:
@@ -110,103 +175,93 @@ class Sample:
     def __len__(self) -> int:
         return len(self.counts)
 
-    def take(self, rows: Sequence[int] | np.ndarray) -> Sample:
-        """The samples of texts ``rows``, in that order."""
+    def take(self, rows: Sequence[int] | np.ndarray) -> Fingerprints:
+        """The fingerprints of texts ``rows``, in that order."""
         rows = np.asarray(rows, dtype=np.int64)
         ptr = self.ptr
         counts = self.counts[rows]
         starts = np.repeat(ptr[rows] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
         idx = starts + np.arange(int(counts.sum()), dtype=np.int64)
-        return Sample(counts, self.vals[idx], self.windows[rows], self.chars[rows])
+        return Fingerprints(counts, self.vals[idx], self.chars[rows])
 
 
-def candidates(
-    sample: Sample, active: np.ndarray, threshold: float, queries: np.ndarray | None = None, shared: int = SHARED, chunk: int = 1 << 23
-) -> np.ndarray:
-    """Pairs ``(a, b)`` of ``active`` texts (a boolean mask) such that ``b`` may hold
-    at least ``threshold`` of ``a``'s shingles: every such pair is among them (see the
-    module docs).  Only texts in ``queries`` (a mask; default: all) are searched as
-    ``a``.  ``chunk``: postings expanded at a time (memory only)."""
-    n = len(sample)
-    owner_all = np.repeat(np.arange(n, dtype=np.int64), sample.counts)
-    keep = active[owner_all]
-    vals, owner = sample.vals[keep], owner_all[keep]
-    if not len(vals):
+_SPAN = 11  # a key ends at the 5-gram 11 places on: 16 characters
+_K1, _K2, _K3 = _U64(0x9E3779B97F4A7C15), _U64(0xC2B2AE3D27D4EB4F), _U64(0x165667B19E3779F9)
+
+
+def _segment_min(a: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``[a[l:h].min() for l, h in zip(lo, hi)]`` for non-empty, ascending,
+    non-overlapping segments."""
+    bounds = np.stack((lo, hi), axis=1).ravel()
+    return np.minimum.reduceat(np.append(a, a[:1]), bounds)[0::2]
+
+
+def _fmix(h: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        h = h ^ (h >> _U64(33))
+        h = h * _U64(0xFF51AFD7ED558CCD)
+        h = h ^ (h >> _U64(33))
+        h = h * _U64(0xC4CEB9FE1A85EC53)
+        return h ^ (h >> _U64(33))
+
+
+def candidates(fp: Fingerprints, active: np.ndarray, cap: int = POSTING_CAP, queries: np.ndarray | None = None) -> np.ndarray:
+    """Pairs ``(a, b)``, ``a < b``, of ``active`` texts (a boolean mask) that share a
+    fingerprint held by at most ``cap`` active texts (a longer posting is boilerplate
+    phrasing, not a copy), at least one of them in ``queries`` (default: all)."""
+    n = len(fp)
+    owner = np.repeat(np.arange(n, dtype=_U64), fp.counts)
+    keep = active[owner]
+    vals = fp.vals[keep]
+    # Most values are held by one text or by very many: find the others on the 32-bit
+    # values alone (a fast sort), mark them in a table of their high bits, and sort
+    # only the entries that may be theirs with their texts (a value's entries all pass
+    # or all fail the table, so the counts below are exact).
+    ordered = np.sort(vals)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))) if len(ordered) else np.zeros(0, np.int64)
+    held = np.diff(np.append(starts, len(ordered)))  # entries, a text's repeats included
+    maybe = ordered[starts[(held >= 2) & (held <= 2 * cap)]]
+    table = np.zeros(1 << 24, dtype=bool)
+    table[maybe >> np.uint32(8)] = True
+    chosen = table[vals >> np.uint32(8)]
+    del ordered, starts, held, maybe, table
+    index = np.sort((vals[chosen].astype(_U64) << _U64(32)) | owner[keep][chosen])
+    if len(index):  # a text's value once
+        index = index[np.concatenate(([True], index[1:] != index[:-1]))]
+    if len(index) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    # The inverted index: the values sorted, each with its texts.
-    index = np.sort((vals.astype(_U64) << _U64(32)) | owner.astype(_U64))
-    index_val = (index >> _U64(32)).astype(np.uint32)
-    index_owner = (index & _LOW32).astype(np.int64)
-    del index
-    uniq, first, count = np.unique(index_val, return_index=True, return_counts=True)
-    at = np.searchsorted(uniq, vals)
-    lo, length = first[at], count[at]
-    # What each text must probe: k + m of its values, the shortest postings first.
-    size = np.bincount(owner, minlength=n)
-    k = np.floor((1.0 - threshold) * sample.windows + 1e-9).astype(np.int64)
-    m = np.minimum(shared, size - k)
-    order = np.lexsort((length, owner))  # by text, then by posting length
-    owner_o = owner[order]
-    starts = np.concatenate(([0], np.cumsum(size)))[owner_o]
-    within = np.arange(len(order)) - starts
-    searched = m >= 1
+    val = index >> _U64(32)
+    own = (index & _LOW32).astype(np.int64)
+    first = np.flatnonzero(np.concatenate(([True], val[1:] != val[:-1])))
+    count = np.diff(np.append(first, len(val)))
+    useful = (count >= 2) & (count <= cap)
+    first, count = first[useful], count[useful]
+    if not len(first):
+        return np.zeros((0, 2), dtype=np.int64)
+    # Every pair within each posting: (i, j) for i < j < count, offsets from first.
+    pairs = []
+    for c in np.unique(count).tolist():
+        starts = first[count == c]
+        ii, jj = np.triu_indices(c, 1)
+        a = own[starts[:, None] + ii[None, :]].ravel()
+        b = own[starts[:, None] + jj[None, :]].ravel()
+        pairs.append(np.minimum(a, b).astype(_U64) << _U64(32) | np.maximum(a, b).astype(_U64))
+    packed, shared = np.unique(np.concatenate(pairs), return_counts=True)
+    out = np.stack(((packed >> _U64(32)).astype(np.int64), (packed & _LOW32).astype(np.int64)), axis=1)
+    # A fragment shares most of its fingerprints with the text it lies in: at least
+    # SHARED_SHARE of those of the shorter text that are not common phrasing.
+    rare = np.bincount(own[np.repeat(first, count) + _ranges(count)], minlength=n)
+    shorter = np.where(fp.chars[out[:, 0]] <= fp.chars[out[:, 1]], out[:, 0], out[:, 1])
+    ok = shared >= np.maximum(1, np.ceil(SHARED_SHARE * rare[shorter] - 1e-9))
     if queries is not None:
-        searched &= queries
-    probe = order[(within < (k + m)[owner_o]) & searched[owner_o]]
-    if not len(probe):
-        return np.zeros((0, 2), dtype=np.int64)
-    p_owner, p_lo, p_len = owner[probe], lo[probe], length[probe]
-    # Chunks of whole texts (a text's probes are counted together), about ``chunk``
-    # postings each.
-    texts_at = np.flatnonzero(np.append(True, p_owner[1:] != p_owner[:-1]))
-    per_text = np.add.reduceat(p_len, texts_at)
-    bounds = np.append(texts_at, len(probe))
-    found = []
-    t, cum = 0, np.cumsum(per_text)
-    while t < len(texts_at):
-        base = cum[t - 1] if t else 0
-        u = max(t + 1, int(np.searchsorted(cum, base + chunk, side="right")))
-        lo_i, hi_i = bounds[t], bounds[u]
-        found.append(_met(p_owner[lo_i:hi_i], p_lo[lo_i:hi_i], p_len[lo_i:hi_i], index_owner, m))
-        t = u
-    pairs = np.concatenate(found)
-    if not len(pairs):
-        return pairs
-    return _holding(pairs, sample, k)
+        ok &= queries[out[:, 0]] | queries[out[:, 1]]
+    return out[ok]
 
 
-def _met(p_owner: np.ndarray, p_lo: np.ndarray, p_len: np.ndarray, index_owner: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """The pairs (a, b) where b is in at least m[a] of a's probed postings."""
-    total = int(p_len.sum())
-    if not total:
-        return np.zeros((0, 2), dtype=np.int64)
-    a = np.repeat(p_owner, p_len)
-    offsets = np.repeat(p_lo - (np.cumsum(p_len) - p_len), p_len) + np.arange(total, dtype=np.int64)
-    b = index_owner[offsets]
-    other = a != b
-    packed, met = np.unique((a[other].astype(_U64) << _U64(32)) | b[other].astype(_U64), return_counts=True)
-    a_u = (packed >> _U64(32)).astype(np.int64)
-    enough = met >= m[a_u]
-    return np.stack((a_u[enough], (packed[enough] & _LOW32).astype(np.int64)), axis=1)
-
-
-def _holding(pairs: np.ndarray, sample: Sample, k: np.ndarray) -> np.ndarray:
-    """The pairs (a, b) where b's sample holds all but at most k[a] of a's sample."""
-    ptr = sample.ptr
-    keys = (np.repeat(np.arange(len(sample), dtype=_U64), sample.counts) << _U64(32)) | sample.vals.astype(_U64)  # sorted
-    out = []
-    step = 1 << 16
-    for s in range(0, len(pairs), step):
-        a, b = pairs[s : s + step, 0], pairs[s : s + step, 1]
-        na = sample.counts[a]
-        rep = np.repeat(np.arange(len(a)), na)
-        idx = np.repeat(ptr[a] - (np.cumsum(na) - na), na) + np.arange(int(na.sum()), dtype=np.int64)
-        want = (b[rep].astype(_U64) << _U64(32)) | sample.vals[idx].astype(_U64)
-        pos = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
-        held = np.bincount(rep[keys[pos] == want], minlength=len(a))
-        ok = held >= na - k[a]
-        out.append(pairs[s : s + step][ok])
-    return np.concatenate(out) if out else pairs[:0]
+def _ranges(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, …, l - 1 for each l of ``lengths``, one after the other."""
+    total = int(lengths.sum())
+    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
 #: The fuller text must have this many times the fragment's own shingles: two texts
@@ -240,8 +295,7 @@ class Edges:
 
 def verify(
     pairs: np.ndarray,
-    texts: Callable[[int], str],
-    originals: Callable[[int], str],
+    originals: Callable[[Sequence[int]], list[str]],
     threshold: float,
     shingle: str,
     ngram: int,
@@ -254,8 +308,8 @@ def verify(
     tag_lines: Mapping[str, int] | None = None,
 ) -> Edges:
     """The exact containment of each candidate pair and what it makes of them (see the
-    module docs).  ``texts(node)``/``originals(node)``: a text's normalized and
-    original form.  ``known_fragments`` (fragment, fuller, containment, shingles of
+    module docs).  ``originals(nodes)``: the original texts of ``nodes`` (compared in
+    their normalized form).  ``known_fragments`` (fragment, fuller, containment, shingles of
     each) and ``known_tagged`` (bare, tagged, containment, tag, shingles of each):
     pairs verified already (by the near tier), taken as they are.  ``tag_lines``: how
     many distinct texts of the corpus carry each possible tag
@@ -268,7 +322,8 @@ def verify(
     for s in range(0, len(pairs), batch):
         chunk = pairs[s : s + batch]
         nodes = np.unique(chunk).tolist()
-        norm = {n: texts(n) for n in nodes}
+        orig = dict(zip(nodes, originals(nodes)))
+        norm = {n: normalize(t) for n, t in orig.items()}
         sets = dict(zip(nodes, shingle_sets([norm[n] for n in nodes], shingle, ngram)))
         for a, b in chunk.tolist():
             if (a, b) in seen or (b, a) in seen:
@@ -288,19 +343,22 @@ def verify(
             short = len(norm[a]) < MIN_FRAGMENT_CHARS  # only ever a tagged headline
             if short and not tags:
                 continue
-            if facts and differing_facts(facts_of(norm[a], originals(a)), facts_of(norm[b], originals(b)), contained=True)[0]:
+            if facts and differing_facts(facts_of(norm[a], orig[a]), facts_of(norm[b], orig[b]), contained=True)[0]:
                 counts["rejected_by_facts"] += 1
                 continue
-            affix = tag_affix(norm[a], norm[b], originals(b)) if tags else None
+            affix = tag_affix(norm[a], norm[b], orig[b]) if tags else None
             if affix is not None:
                 shaped.append((a, b, c_ab, affix))
             elif not short:
                 fragments.append((a, b, c_ab))
+    later = sorted({n for e in known_fragments for n in e[:2]} | {n for e in known_tagged for n in e[:2]} | {n for e in shaped for n in e[:2]})
+    orig = dict(zip(later, originals(later)))
+    norm = {n: normalize(t) for n, t in orig.items()}
     done = {(a, b) for a, b, _ in fragments} | {(a, b) for a, b, _, _ in shaped}
     known = {(e[0], e[1]) for e in known_fragments}
     for a, b, c, n_a, n_b in known_fragments:
         if (a, b) not in done:
-            affix = tag_affix(texts(a), texts(b), originals(b)) if tags else None
+            affix = tag_affix(norm[a], norm[b], orig[b]) if tags else None
             if affix is not None:
                 shaped.append((a, b, c, affix))
             else:
@@ -317,9 +375,9 @@ def verify(
     tagged = []
     for a, b, c, affix in shaped:
         recurs = len(lines_per_tag[affix]) >= 2 or (tag_lines is not None and tag_lines.get(affix, 0) >= 2)
-        if recurs or capital_tag(originals(b), originals(a)):
+        if recurs or capital_tag(orig[b], orig[a]):
             tagged.append((a, b, c, affix))
-        elif len(texts(a)) >= MIN_FRAGMENT_CHARS or (a, b) in known:
+        elif len(norm[a]) >= MIN_FRAGMENT_CHARS or (a, b) in known:
             fragments.append((a, b, c))
     counts["contained_pairs"] = len(fragments)
     counts["tagged_pairs"] = len(tagged)

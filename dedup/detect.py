@@ -134,7 +134,7 @@ def _detect(
 
     t3 = time.perf_counter()
     claims, contain_counts = [], {}
-    if config.containment and analysis.sample is not None:
+    if config.containment and analysis.fingerprints is not None:
         claims, contain_counts = find_claims(analysis, node_clusters, ranking.rank, config, verifier)
     timings["containment"] = time.perf_counter() - t3
     runs = None
@@ -169,14 +169,12 @@ def find_claims(analysis, node_clusters, rank: np.ndarray, config: ScanConfig, v
         for m, _ in nc.members:
             active[m] = False
     # Short lines (a name, a caption, a phrase) inside a longer paragraph are not copies
-    # of it: they are searched only as headlines under a tag.
-    queries = None if config.tags else analysis.sample.chars >= MIN_FRAGMENT_CHARS
-    pairs = contain_candidates(analysis.sample, active, config.containment, queries)
-    texts = verifier.texts
+    # of it: they are verified only as headlines under a tag (dedup.contain.verify).
+    queries = None if config.tags else analysis.fingerprints.chars >= MIN_FRAGMENT_CHARS
+    pairs = contain_candidates(analysis.fingerprints, active, queries=queries)
     edges = contain_verify(
         pairs,
-        texts,
-        texts.original,
+        verifier.texts.originals,
         config.containment,
         config.shingle,
         config.ngram,

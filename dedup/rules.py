@@ -29,6 +29,10 @@ __all__ = ["FACT_SHARE", "TAG_MAX_WORDS", "differing_facts", "capital_tag", "fac
 #: block of 20 tokens or more).
 FACT_SHARE = 0.05
 
+#: Tags are counted on lines up to this long (headlines; a tag on a long paragraph is
+#: no sign of being one).
+TAG_LINE_CHARS = 200
+
 #: A tag is at most this many words (``SON DAKİKA``, a site's name).
 TAG_MAX_WORDS = 4
 
@@ -111,8 +115,10 @@ def tag_shapes(original: str) -> list[str]:
     a last one.  Counted over the corpus, they tell a tag (on many lines) from a
     speaker's name or a one-off prefix."""
     out = []
-    for pattern in (_PREFIX_TAG, _SUFFIX_TAG):
-        m = pattern.search(original)
+    if len(original) > TAG_LINE_CHARS:
+        return out
+    for pattern, start in ((_PREFIX_TAG, 0), (_SUFFIX_TAG, max(0, len(original) - 48))):
+        m = pattern.search(original, start)
         if m:
             affix = normalize(m.group(1))
             if affix and len(affix.split()) <= TAG_MAX_WORDS:

@@ -61,6 +61,18 @@ class NodeTexts:
         """The normalized text of ``node``."""
         return normalize(self.original(node))
 
+    def originals(self, nodes: Sequence[int]) -> list[str]:
+        """The original texts of ``nodes``, fetched document by document (each
+        document decoded once)."""
+        a = self.analysis
+        first = np.array([a.nodes.first_block(n) for n in nodes], dtype=np.int64)
+        docs = a.doc_of_block[first] if len(first) else first
+        out: list[str] = [""] * len(first)
+        for i in np.argsort(docs, kind="stable").tolist():
+            start, end = a.rows[first[i], 0:2].tolist()
+            out[i] = self._document_text(int(docs[i]))[start:end]
+        return out
+
     def original(self, node: int) -> str:
         """The original text of ``node``'s first block."""
         a = self.analysis

@@ -4,21 +4,20 @@ output and the report."""
 from __future__ import annotations
 
 import json
-import random
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import ScanConfig, scan
-from dedup.contain import Sample, candidates, is_fragment
+from dedup.contain import Fingerprints, candidates, is_fragment
 from dedup.detect import detect
 from dedup.model import Document
 from dedup.normalize import normalize
 from dedup.plan import output_texts
 from dedup.rules import capital_tag, differing_facts, facts_of, tag_affix, tag_shapes
 from dedup.runs import find_runs
-from dedup.shingle import shingle_hashes, shingle_sets
+from dedup.shingle import shingle_hashes
 
 S1 = "Rusya Dışişleri Bakanı Sergey Lavrov, Türkiye ile Dağlık Karabağ meselesinde çalışmaya devam edeceklerini söyledi."
 S2 = "Lavrov, iki ülkenin çıkarları doğrultusunda diplomatların ve askeri servislerin birlikte çalıştığını belirtti."
@@ -185,51 +184,56 @@ def test_every_run_line_removed_repeats_a_kept_earlier_line(docs, min_run):
 # --------------------------------------------------------------------------- the filter
 
 
-def _texts(seed: int) -> list[str]:
-    rng = random.Random(seed)
-    words = PARAGRAPH.replace(",", "").replace(".", "").split()
-    base = [" ".join(rng.choices(words, k=rng.randint(6, 40))) for _ in range(30)]
-    out = list(base)
-    for _ in range(30):  # fragments, some with a word changed
-        t = rng.choice(base).split()
-        i = rng.randrange(len(t))
-        frag = t[i : i + rng.randint(3, 30)]
-        if frag and rng.random() < 0.3:
-            frag[rng.randrange(len(frag))] = rng.choice(words)
-        out.append(" ".join(frag))
-    return [normalize(t) for t in out if t]
-
-
-@settings(max_examples=30, deadline=None)
-@given(st.integers(0, 10_000), st.sampled_from([0.8, 0.9, 0.95, 1.0]))
-def test_the_filter_misses_no_pair_at_the_threshold(seed, threshold):
-    """Every pair (a, b) with at least ``threshold`` of a's shingles in b is a
-    candidate, unless a's sample is too small to search (then the module says so)."""
-    texts = _texts(seed)
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet="abcde fgh", min_size=23, max_size=60), st.text(alphabet="xyz ab", max_size=40), st.text(alphabet="pqr ab", max_size=40))
+def test_texts_sharing_a_stretch_of_23_characters_share_a_fingerprint(shared, before, after):
+    """Winnowing's guarantee, in both engines: a stretch of 16 + WINDOW - 1 normalized
+    characters in two texts gives them a common fingerprint."""
+    texts = [shared, before + shared + after]
     flat, sizes = shingle_hashes(texts)
-    sample = Sample.of(flat, sizes, [len(t) for t in texts])
-    found = {tuple(p) for p in candidates(sample, np.ones(len(texts), dtype=bool), threshold).tolist()}
-    sets = shingle_sets(texts)
-    k = np.floor((1 - threshold) * sample.windows + 1e-9)
-    for a, sa in enumerate(sets):
-        if sample.counts[a] - k[a] < 1:
-            continue  # not searchable
-        for b, sb in enumerate(sets):
-            if a != b and np.intersect1d(sa, sb).size >= threshold * len(sa) - 1e-9:
-                assert (a, b) in found, (texts[a], texts[b])
+    for native in (True, False):
+        fp = Fingerprints.of(flat, sizes, [len(t) for t in texts], native=native)
+        a, b = (set(fp.vals[lo:hi].tolist()) for lo, hi in zip(fp.ptr[:-1], fp.ptr[1:]))
+        assert a & b
 
 
-def test_samples_split_and_joined_stay_the_same():
-    texts = _texts(3)
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="abcdefgh ijk", max_size=80), min_size=1, max_size=8))
+def test_the_compiled_and_numpy_fingerprints_agree(texts):
+    texts = [t for t in texts if t] or ["x"]
     flat, sizes = shingle_hashes(texts)
-    whole = Sample.of(flat, sizes, [len(t) for t in texts])
-    rows = [5, 0, 17, 3]
+    native = Fingerprints.of(flat, sizes, [len(t) for t in texts])
+    plain = Fingerprints.of(flat, sizes, [len(t) for t in texts], native=False)
+    for fp in (native, plain):
+        assert len(fp) == len(texts)
+    assert [set(native.vals[lo:hi].tolist()) for lo, hi in zip(native.ptr[:-1], native.ptr[1:])] == [
+        set(plain.vals[lo:hi].tolist()) for lo, hi in zip(plain.ptr[:-1], plain.ptr[1:])
+    ]
+
+
+def test_a_fragment_is_a_candidate_of_its_fuller_text_and_common_phrasing_no_copy():
+    common = "rusya disisleri bakani sergey lavrov"
+    texts = [normalize(PARAGRAPH), normalize(f"{S1} {S2}"), normalize(S3)]
+    texts += [f"{common} dedi ve {chr(97 + i) * 4} konusunda {chr(97 + i) * 6} ekledi" for i in range(20)]  # one phrase, 20 texts
+    flat, sizes = shingle_hashes(texts)
+    fp = Fingerprints.of(flat, sizes, [len(t) for t in texts])
+    found = {tuple(p) for p in candidates(fp, np.ones(len(texts), dtype=bool)).tolist()}
+    assert {(0, 1), (0, 2)} <= found
+    # Texts sharing only a common phrase may meet as candidates, but none is a copy.
+    det = detect([Document(f"d{i}.txt", t) for i, t in enumerate(texts[3:])], ScanConfig())
+    assert det.clusters == []
+    assert (0, 1) not in {tuple(p) for p in candidates(fp, np.array([False, True] + [True] * (len(texts) - 2))).tolist()}
+
+
+def test_fingerprints_split_and_joined_stay_the_same():
+    texts = [normalize(t) for t in (PARAGRAPH, S1, S2, S3, HEADLINE)]
+    flat, sizes = shingle_hashes(texts)
+    whole = Fingerprints.of(flat, sizes, [len(t) for t in texts])
+    rows = [3, 0, 4]
     part = whole.take(rows)
-    again = Sample.concat([whole.take([r]) for r in rows])
-    for f in ("counts", "vals", "windows", "chars"):
+    again = Fingerprints.concat([whole.take([r]) for r in rows])
+    for f in ("counts", "vals", "chars"):
         assert np.array_equal(getattr(part, f), getattr(again, f))
-    one = Sample.of(*shingle_hashes([texts[17]]), [len(texts[17])])
-    assert np.array_equal(part.take([2]).vals, one.vals)
 
 
 def test_is_fragment_needs_the_fuller_text_to_add_more_than_it_lacks():
