@@ -44,6 +44,7 @@ import hashlib
 import json
 import os
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -163,7 +164,8 @@ def timing(args) -> None:
             subprocess.run(["rm", "-rf", str(out)], check=True)
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
-            subprocess.run([*cmd, "scan", str(corpus), "--out", str(out), "--jobs", str(args.jobs), "-q"], env=env, cwd=args.work, check=True)
+            extra = shlex.split(args.this_options) if label == "this" else []
+            subprocess.run([*cmd, "scan", str(corpus), "--out", str(out), "--jobs", str(args.jobs), "-q", *extra], env=env, cwd=args.work, check=True)
             wall[label].append(time.perf_counter() - t)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu[label].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -187,6 +189,7 @@ def main(argv=None) -> int:
     p.add_argument("--options", nargs="+", default=list(OPTION_SETS), choices=list(OPTION_SETS))
     p.add_argument("--time", type=Path, metavar="BASE_SRC", help="time this tree against the dedup in BASE_SRC")
     p.add_argument("--time-corpus", type=Path, metavar="DIR", help="the corpus to time on (default: the generated c10)")
+    p.add_argument("--this-options", default="", metavar="OPTIONS", help="more options for this tree's timed scans (e.g. '--min-run 0')")
     p.add_argument("--runs", type=int, default=3, help="timed runs of each tree (default: %(default)s)")
     p.add_argument("--jobs", type=int, default=2, help="--jobs of the timed scans (default: %(default)s)")
     args = p.parse_args(argv)

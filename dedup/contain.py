@@ -50,7 +50,7 @@ except ImportError:  # pragma: no cover - built without a C compiler
 
 from .normalize import normalize
 from .rules import capital_tag, differing_facts, facts_of, tag_affix
-from .shingle import shingle_sets
+from .shingle import shingle_sets, sorted_unique
 
 __all__ = ["FULLER", "MIN_FRAGMENT_CHARS", "POSTING_CAP", "WINDOW", "Claim", "Edges", "Fingerprints", "assign", "candidates", "is_fragment", "verify"]
 
@@ -68,6 +68,11 @@ WINDOW = 8
 #: A fingerprint that more texts hold is common phrasing ("Rusya Dışişleri Bakanı
 #: Sergey Lavrov"), no sign of a copy: it makes no candidates.
 POSTING_CAP = 8
+
+#: The longer text of a candidate pair holds at least this share of the shorter one's
+#: fingerprints, common ones included (a fragment shares stretches of text; an edit
+#: costs the fingerprints of the windows around it).
+COVERED = 0.5
 
 #: Candidates share at least this share of the shorter text's fingerprints that are
 #: not common phrasing (a fragment shares all of them but those an edit touches).
@@ -156,7 +161,7 @@ class Fingerprints:
     def _packed(cls, owner: np.ndarray, value: np.ndarray, n: int, chars) -> Fingerprints:
         """Fingerprints from (text, 64-bit key) pairs: the keys' high halves, sorted
         and distinct per text."""
-        packed = np.unique((owner.astype(_U64) << _U64(32)) | (value >> _U64(32)))
+        packed = sorted_unique((owner.astype(_U64) << _U64(32)) | (value >> _U64(32)))
         counts = np.bincount((packed >> _U64(32)).astype(np.int64), minlength=n).astype(np.int64)
         return cls(counts, (packed & _LOW32).astype(np.uint32), np.asarray(chars, dtype=np.int64))
 
@@ -210,22 +215,22 @@ def candidates(fp: Fingerprints, active: np.ndarray, cap: int = POSTING_CAP, que
     fingerprint held by at most ``cap`` active texts (a longer posting is boilerplate
     phrasing, not a copy), at least one of them in ``queries`` (default: all)."""
     n = len(fp)
-    owner = np.repeat(np.arange(n, dtype=_U64), fp.counts)
-    keep = active[owner]
-    vals = fp.vals[keep]
+    keep = np.repeat(active, fp.counts)
     # Most values are held by one text or by very many: find the others on the 32-bit
     # values alone (a fast sort), mark them in a table of their high bits, and sort
     # only the entries that may be theirs with their texts (a value's entries all pass
     # or all fail the table, so the counts below are exact).
-    ordered = np.sort(vals)
+    ordered = np.sort(fp.vals[keep])
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))) if len(ordered) else np.zeros(0, np.int64)
     held = np.diff(np.append(starts, len(ordered)))  # entries, a text's repeats included
     maybe = ordered[starts[(held >= 2) & (held <= 2 * cap)]]
     table = np.zeros(1 << 24, dtype=bool)
     table[maybe >> np.uint32(8)] = True
-    chosen = table[vals >> np.uint32(8)]
-    del ordered, starts, held, maybe, table
-    index = np.sort((vals[chosen].astype(_U64) << _U64(32)) | owner[keep][chosen])
+    del ordered, starts, held, maybe
+    at = np.flatnonzero(table[fp.vals >> np.uint32(8)] & keep)
+    del table, keep
+    owner = np.searchsorted(np.cumsum(fp.counts), at, side="right").astype(_U64)
+    index = np.sort((fp.vals[at].astype(_U64) << _U64(32)) | owner)
     if len(index):  # a text's value once
         index = index[np.concatenate(([True], index[1:] != index[:-1]))]
     if len(index) < 2:
@@ -246,7 +251,10 @@ def candidates(fp: Fingerprints, active: np.ndarray, cap: int = POSTING_CAP, que
         a = own[starts[:, None] + ii[None, :]].ravel()
         b = own[starts[:, None] + jj[None, :]].ravel()
         pairs.append(np.minimum(a, b).astype(_U64) << _U64(32) | np.maximum(a, b).astype(_U64))
-    packed, shared = np.unique(np.concatenate(pairs), return_counts=True)
+    packed = np.sort(np.concatenate(pairs))
+    starts = np.flatnonzero(np.concatenate(([True], packed[1:] != packed[:-1])))
+    shared = np.diff(np.append(starts, len(packed)))
+    packed = packed[starts]
     out = np.stack(((packed >> _U64(32)).astype(np.int64), (packed & _LOW32).astype(np.int64)), axis=1)
     # A fragment shares most of its fingerprints with the text it lies in: at least
     # SHARED_SHARE of those of the shorter text that are not common phrasing.
@@ -255,7 +263,34 @@ def candidates(fp: Fingerprints, active: np.ndarray, cap: int = POSTING_CAP, que
     ok = shared >= np.maximum(1, np.ceil(SHARED_SHARE * rare[shorter] - 1e-9))
     if queries is not None:
         ok &= queries[out[:, 0]] | queries[out[:, 1]]
-    return out[ok]
+    return _covering(out[ok], fp)
+
+
+def _covering(pairs: np.ndarray, fp: Fingerprints) -> np.ndarray:
+    """The pairs where the longer text holds at least :data:`COVERED` of the shorter
+    one's fingerprints, common ones included: a fragment shares stretches of text with
+    the text it lies in, not only scattered 5-grams."""
+    if not len(pairs):
+        return pairs
+    texts = sorted_unique(pairs.ravel())
+    ptr = fp.ptr
+    counts = fp.counts[texts]
+    at = np.repeat(ptr[texts] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(int(counts.sum()), dtype=np.int64)
+    keys = sorted_unique((np.repeat(texts.astype(_U64), counts) << _U64(32)) | fp.vals[at].astype(_U64))
+    owner_of_key = (keys >> _U64(32)).astype(np.int64)
+    lo = np.searchsorted(owner_of_key, texts)
+    hi = np.searchsorted(owner_of_key, texts, side="right")
+    a, b = pairs[:, 0], pairs[:, 1]
+    swap = fp.chars[a] > fp.chars[b]
+    a, b = np.where(swap, b, a), np.where(swap, a, b)
+    ia = np.searchsorted(texts, a)
+    size = hi[ia] - lo[ia]
+    rep = np.repeat(np.arange(len(a)), size)
+    idx = np.repeat(lo[ia] - (np.cumsum(size) - size), size) + np.arange(int(size.sum()), dtype=np.int64)
+    want = (b[rep].astype(_U64) << _U64(32)) | (keys[idx] & _LOW32)
+    pos = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+    held = np.bincount(rep[keys[pos] == want], minlength=len(a))
+    return pairs[held >= COVERED * np.maximum(size, 1) - 1e-9]
 
 
 def _ranges(lengths: np.ndarray) -> np.ndarray:

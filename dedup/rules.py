@@ -38,7 +38,8 @@ TAG_MAX_WORDS = 4
 
 _TOKEN = re.compile(r"\w+")
 _WORD = re.compile(r"\w+(?:['’]\w+)*")  # a word with its suffixes after apostrophes
-_SENTENCE_END = re.compile(r"[.!?:;…]['\"’”»)]*\s*$")
+_ENDS = frozenset(".!?:;…")
+_CLOSERS = frozenset("'\"’”»)")
 #: What sets a tag off: a colon, a bar, a dash between spaces, a guillemet, a slash.
 _SEPARATOR = re.compile(r"\s*[:|»/–—]\s*|\s+-\s+")
 
@@ -49,24 +50,39 @@ class Facts:
     that does not start a sentence, or that takes a suffix after an apostrophe
     (``Karaman'da``, ``Kilis'te``: Turkish marks proper nouns so, even first in a line)."""
 
-    __slots__ = ("tokens", "names")
+    __slots__ = ("tokens", "original", "_names")
 
     def __init__(self, normalized: str, original: str):
         self.tokens = Counter(_TOKEN.findall(normalized))
-        names = set()
-        for m in _WORD.finditer(original):
-            word = m.group()
-            if not word[0].isupper():
-                continue
-            starts = not original[: m.start()].strip() or _SENTENCE_END.search(original, 0, m.start()) is not None
-            if not starts or "'" in word or "’" in word:
-                # normalized as the whole text is (Karaman'da -> karamanda)
-                names.update(_TOKEN.findall(normalize(word)))
-        self.names = names
+        self.original = original
+        self._names: set[str] | None = None  # made when first asked for
+
+    @property
+    def names(self) -> set[str]:
+        """The normalized tokens of the text's names."""
+        if self._names is None:
+            original, words = self.original, []
+            for m in _WORD.finditer(original):
+                word = m.group()
+                if word[0].isupper() and (not _starts_sentence(original, m.start()) or "'" in word or "’" in word):
+                    words.append(word)
+            # normalized as the whole text is (Karaman'da -> karamanda), in one call
+            self._names = set(_TOKEN.findall(normalize(" ".join(words)))) if words else set()
+        return self._names
 
     def is_fact(self, token: str) -> bool:
         """Whether ``token`` (normalized) is a number or one of this text's names."""
-        return token in self.names or any(ch.isdigit() for ch in token)
+        return any(ch.isdigit() for ch in token) or token in self.names
+
+
+def _starts_sentence(text: str, at: int) -> bool:
+    """Whether the word at ``at`` starts ``text`` or a sentence of it."""
+    j = at - 1
+    while j >= 0 and text[j].isspace():
+        j -= 1
+    while j >= 0 and text[j] in _CLOSERS:
+        j -= 1
+    return j < 0 or text[j] in _ENDS
 
 
 def facts_of(normalized: str, original: str) -> Facts:
