@@ -115,6 +115,8 @@ def parse(text: str) -> Results:
     for body in sections[1:]:
         title, _, rest = body.partition("\n")
         lines = rest.splitlines()
+        if title.startswith("Partial copies"):  # measured apart (identical.py, stages.py); linked, not summed up
+            continue
         if title.startswith("Cost curve"):
             tables = _tables(lines)
             cost_curve = tables[0] if tables else []

@@ -447,6 +447,21 @@ def sign(sets: list[np.ndarray]) -> np.ndarray:
     return signatures(sets, NUM_PERM, SEED, SCHEME, engine="auto")
 
 
+def fingerprint_candidates(norms: list[str]) -> tuple[set, float, float]:
+    """dedup's own candidates (``dedup.contain``): winnowed 16-character fingerprints,
+    pairs sharing uncommon ones; both directions of each pair (build and query time)."""
+    from dedup.contain import Fingerprints, candidates
+    from dedup.shingle import shingle_hashes
+
+    t0 = time.perf_counter()
+    flat, sizes = shingle_hashes(norms)
+    fp = Fingerprints.of(flat, sizes, [len(t) for t in norms])
+    t1 = time.perf_counter()
+    found = candidates(fp, np.ones(len(norms), dtype=bool)).tolist()
+    t2 = time.perf_counter()
+    return {(a, b) for a, b in found} | {(b, a) for a, b in found}, t1 - t0, t2 - t1
+
+
 def index_case(case: dict, texts: dict[str, str], thresholds=(0.9, 0.8)) -> dict:
     norms, sets, at = distinct_compared(texts)
     sig = sign(sets)
@@ -461,6 +476,7 @@ def index_case(case: dict, texts: dict[str, str], thresholds=(0.9, 0.8)) -> dict
         methods[f"prefix filter c≥{t}, {PREFIX_M} shared"] = (t, prefix_candidates(sets, t, PREFIX_M)[0])
     for b, r in ((96, 2), (64, 3)):
         methods[f"MinHash LSH {b}×{r}"] = (thresholds[0], lsh_low_candidates(sig, b, r)[0])
+    methods["fingerprints (dedup)"] = (thresholds[0], fingerprint_candidates(norms)[0])
     for name, (t, pairs) in methods.items():
         # a labelled pair counts as found when the fragment's query returns the fuller
         # text (or the reverse, for near copies whose containment is symmetric)
@@ -579,6 +595,12 @@ def timing(work: Path, n: int = 10_000, mb: float = 5.0) -> dict:
         name = f"MinHash LSH {b}×{r} (c≥0.9)"
         out[name] = _lsh_low_timed(sets, sig, b, r, exact_ref[0.9])
         log(name)
+    pairs, tb, tq = fingerprint_candidates(norms)
+    exact, tv = verify(sets, pairs, 0.9)
+    name = "fingerprints (dedup), c≥0.9"
+    out[name] = {"build_s": tb, "query_s": tq, "verify_s": tv, "candidates": len(pairs), "contained": len(exact),
+                 "recall": len(exact & exact_ref[0.9]) / len(exact_ref[0.9]) if exact_ref[0.9] else None}
+    log(name)
     return out
 
 
@@ -681,7 +703,7 @@ def render(meta: dict, scores: dict, sims: dict, idx: dict, tim: dict | None, cm
         "",
     ]
     if scores:
-        L += ["### Today's dedup, per case", "",
+        L += ["### dedup, per case", "",
               "| case | blocks | groups | recall | caught | recall when the copy is read first | removed | precision | negatives removed | text lost |",
               "|---|---|---|---|---|---|---|---|---|---|"]
     for name, s in scores.items():
@@ -738,7 +760,9 @@ def render(meta: dict, scores: dict, sims: dict, idx: dict, tim: dict | None, cm
           f"({NUM_PERM} permutations, 16 partitions, m = 8) with its default weights (false positives and negatives "
           "alike) and weighted for recall (0.1 / 0.9). Prefix filter: an inverted index of every shingle; a query takes "
           "its ⌊(1 − t)·|A|⌋ + m rarest shingles and keeps the texts that hold m of them (exact: no pair at the threshold "
-          "is missed). MinHash LSH: dedup's banding with short bands, verified afterwards. *False*: candidates whose exact containment "
+          "is missed). MinHash LSH: dedup's banding with short bands, verified afterwards. Fingerprints (dedup): what dedup "
+          "uses, winnowed 16-character fingerprints (`dedup.contain`), pairs sharing uncommon ones and covering half of the "
+          "shorter text's; both directions of a pair count as queries. *False*: candidates whose exact containment "
           "(query in candidate) is below the threshold (for MinHash LSH: below 0.9). *Templated*: candidates returned "
           "for the templated negatives (weather, market, score, number lines, same-tag headlines), and how many of them "
           "truly reach the containment threshold.", "",
@@ -756,7 +780,8 @@ def render(meta: dict, scores: dict, sims: dict, idx: dict, tim: dict | None, cm
         tq = sum(v[m]["templated_queries"] for v in idx.values())
         L.append(f"| {m} | {found}/{truth} ({100 * found / max(1, truth):.0f} %) | {cand / max(1, texts):.2f} | {false} | "
                  f"{tc} / {tx} (from {tq} lines) |")
-    cols = ("LSHEnsemble c≥0.9", "LSHEnsemble c≥0.9, weights 0.1/0.9", f"prefix filter c≥0.9, {PREFIX_M} shared", "MinHash LSH 96×2")
+    cols = ("LSHEnsemble c≥0.9", "LSHEnsemble c≥0.9, weights 0.1/0.9", f"prefix filter c≥0.9, {PREFIX_M} shared", "MinHash LSH 96×2",
+            "fingerprints (dedup)")
     L += ["", "Labelled pairs found per case:", "", "| case | pairs | " + " | ".join(cols) + " |", "|---|---|" + "---|" * len(cols)]
     for name, v in idx.items():
         if v["truth_pairs"]:
@@ -780,7 +805,9 @@ def render(meta: dict, scores: dict, sims: dict, idx: dict, tim: dict | None, cm
               "at the method's threshold (0.9 for MinHash LSH). *Recall*: their share of the exact answer, which the "
               f"prefix filter gives (with 1 or {PREFIX_M} shared shingles it finds the same pairs). The generated text "
               "recombines the words of a few dozen real paragraphs, so its rare shingles are far less rare than in real "
-              "news: the prefix filter's candidate counts here are pessimistic.", "",
+              "news: the prefix filter's candidate counts here are pessimistic. The fingerprints find the pairs that share "
+              "stretches of text; the exact answer's other pairs are short lines whose 5-grams occur here and there in a "
+              "longer paragraph (see docs/design-notes.md, Partial copies).", "",
               "| method | build s | query s | verify s | candidates | contained pairs | recall |", "|---|---|---|---|---|---|---|"]
         for k, v in tim.items():
             if isinstance(v, dict):

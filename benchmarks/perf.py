@@ -745,7 +745,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.render_only:
         md = render(json.loads(Path(args.json).read_text()))
-        Path(args.results).write_text(md, encoding="utf-8")
+        write_results(Path(args.results), md)
         print(md)
         return 0
     sizes = list(args.sizes) + ([1000.0] if args.big and 1000.0 not in args.sizes else [])
@@ -876,9 +876,21 @@ def main(argv=None) -> int:
     md = render(results)
     print(md)
     if args.results:
-        Path(args.results).write_text(md, encoding="utf-8")
+        write_results(Path(args.results), md)
         print(f"written {args.results}", file=sys.stderr)
     return 0
+
+
+def write_results(path: Path, md: str) -> None:
+    """Write RESULTS.md, keeping the sections this script does not write (``## Partial
+    copies…``, measured by benchmarks/identical.py and benchmarks/stages.py)."""
+    kept = ""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        at = old.find("\n## Partial copies")
+        if at >= 0:
+            kept = old[at:]
+    path.write_text(md.rstrip("\n") + "\n" + kept if kept else md, encoding="utf-8")
 
 
 #: The rows of the per-stage table: (key in ScanResult.timings, label).
@@ -887,10 +899,11 @@ STAGE_ROWS = (
     ("analyze", "analyze (the rest of the analysis phase's wall time)"),
     ("split_normalize", "… split + normalize + exact key (work)"),
     ("shingle_hash", "… shingle + hash (work)"),
-    ("signatures", "… MinHash signatures (work)"),
+    ("signatures", "… MinHash signatures and containment fingerprints (work)"),
     ("lsh", "LSH candidates"),
     ("cluster", "verify + cluster"),
     ("verify", "… verify (true similarity)"),
+    ("containment", "partial copies (containment candidates, verification)"),
     ("plan", "report"),
     ("write", "write"),
     ("total", "total"),

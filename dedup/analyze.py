@@ -4,7 +4,8 @@
 of a batch into blocks, normalizes every block, keys it by xxh3-128 of its normalized
 form (the exact tier), and for every distinct key not signed before (by this process
 or, in a worker, by this worker) computes its shingles and MinHash signature.  Blocks
-shorter than ``min_chars`` get no key: they are kept and counted, never compared.
+shorter than ``min_chars`` get no key: they are never compared alone (only a short
+key, for menu runs: :mod:`dedup.runs`).
 
 :func:`analyze` cuts the document stream into batches (:func:`batches`), has them
 analyzed here or in workers (:func:`analyzed_batches`) and merges the results in
@@ -364,7 +365,7 @@ class Analysis:
 
     @property
     def short_blocks(self) -> int:
-        """Blocks too short to compare (kept, never compared)."""
+        """Blocks too short to compare alone (removed only as parts of repeated runs)."""
         return len(self.rows) - len(self.compared)
 
     def blocks(self) -> list[Blocks]:

@@ -111,7 +111,7 @@ SHARED_OPTIONS: dict[str, Any] = {
     "shingle": Annotated[Optional[Shingle], _opt(help=f"Shingles: character or word n-grams. [default: {D.shingle}]")],
     "ngram": Annotated[Optional[int], _opt(help=f"Shingle size in characters or words. [default: {D.ngram}]")],
     "min_chars": Annotated[
-        Optional[int], _opt(help=f"Blocks shorter than this (normalized; CJK counts double) are kept and never compared. [default: {D.min_chars}]")
+        Optional[int], _opt(help=f"Blocks shorter than this (normalized; CJK counts double) are never compared alone (see --min-run). [default: {D.min_chars}]")
     ],
     "keep": Annotated[
         Optional[Keep], _opt(help=f"Copy to keep: first seen, longest, or earliest dated (date field or 'date YYYY-MM-DD' header). [default: {D.keep}]")
@@ -257,7 +257,7 @@ def _summary(result, dry_run: bool) -> str:
     p = result.report["parameters"]
     lines = [
         f"documents        {s['documents']:>10,}",
-        f"blocks           {s['blocks']:>10,}   ({s['short_blocks']:,} shorter than {p['min_chars']} chars, kept without comparing)",
+        f"blocks           {s['blocks']:>10,}   ({s['short_blocks']:,} shorter than {p['min_chars']} chars, never compared alone)",
         f"clusters         {s['clusters']:>10,}   ({', '.join(f'{n:,} {k}' for k, n in s['clusters_by_kind'].items() if n or k in ('exact', 'near'))}; "
         f"{s['clusters_by_scope']['within']:,} within a document, {s['clusters_by_scope']['across']:,} across)",
         f"duplicate blocks {s['duplicate_blocks']:>10,}   ({s['removed_blocks']:,} removed, {s['duplicate_ratio']:.1%} of all blocks; "

@@ -59,7 +59,7 @@ class Detection:
     blocks: list[Blocks]  # per document (a sequence of Block)
     clusters: list[Cluster]
     removed: list[set[int]]  # per document: indices of removed blocks
-    short_blocks: int  # blocks below min_chars: never compared, always kept
+    short_blocks: int  # blocks below min_chars: never compared alone (removed only in repeated runs)
     stats: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
 

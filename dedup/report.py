@@ -14,7 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import __version__
 from .config import ScanConfig
-from .contain import FULLER, MIN_FRAGMENT_CHARS
+from .contain import COVERED, FULLER, MIN_FRAGMENT_CHARS, POSTING_CAP, SHARED_SHARE, WINDOW
 from .detect import Detection
 from .errors import printable
 from .normalize import NORMALIZATION_VERSION
@@ -58,6 +58,7 @@ def parameters(config: ScanConfig, inputs: list[str] | None = None) -> dict:
                 "containment": "share of the smaller block's shingles inside the fuller one, verified exactly",
                 "min_fragment_chars": MIN_FRAGMENT_CHARS,
                 "fuller_own_shingles": f"at least {FULLER}x the fragment's own",
+                "candidates": {"fingerprint_chars": 16, "window": WINDOW, "posting_cap": POSTING_CAP, "shared_share": SHARED_SHARE, "covered": COVERED},
                 "fact_share": FACT_SHARE,
                 "tag_max_words": TAG_MAX_WORDS,
             },

@@ -42,7 +42,7 @@ def test_scan_times_every_stage_the_benchmark_prints(tmp_path, jobs):
     result = scan([write_docs(tmp_path / "in", docs)], tmp_path / "out", ScanConfig(jobs=jobs))
     assert any(c.kind == "near" for c in result.detection.clusters)  # something was verified
     t = result.timings
-    wall = ("read", "analyze", "lsh", "cluster", "plan", "write")
+    wall = ("read", "analyze", "lsh", "cluster", "containment", "plan", "write")
     for stage in (*wall, "split_normalize", "shingle_hash", "signatures", "verify", "total"):
         assert t[stage] >= 0, stage
     assert 0 < t["split_normalize"] and 0 < t["shingle_hash"] and 0 < t["signatures"]
