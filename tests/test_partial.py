@@ -270,3 +270,48 @@ def test_the_report_says_why_each_partial_copy_went(tmp_path):
     assert m["preview"].startswith("SON DAKİKA") and c["members"][0]["preview"] == HEADLINE
     md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "contained 1" in md and "| removed | tagged |" in md
+
+
+# --------------------------------------------------------------------------- the switches
+
+
+def _cli_corpus(root):
+    src = root / "in"
+    src.mkdir()
+    menu = "\n".join(PROVINCES)
+    (src / "a.txt").write_text(f"{menu}\n{S1} {S2}\n", encoding="utf-8")
+    (src / "b.txt").write_text(f"{menu}\n{PARAGRAPH}\n", encoding="utf-8")
+    return src
+
+
+def _removed_by_match(out) -> dict:
+    return json.loads((out / "report.json").read_text(encoding="utf-8"))["summary"]["removed_by_match"]
+
+
+def test_each_rule_is_switched_off_on_the_command_line_and_in_a_config_file(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from dedup.cli import app
+
+    runner = CliRunner()
+    src = _cli_corpus(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["scan", str(src), "--out", str(tmp_path / "on"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert _removed_by_match(tmp_path / "on") == {"exact": 0, "near": 0, "contained": 1, "tagged": 0, "run": len(PROVINCES)}
+    result = runner.invoke(app, ["scan", str(src), "--out", str(tmp_path / "off"), "-q", "--containment", "0", "--min-run", "0"])
+    assert result.exit_code == 0, result.output
+    assert _removed_by_match(tmp_path / "off")["contained"] == 0 and _removed_by_match(tmp_path / "off")["run"] == 0
+    (tmp_path / "dedup.toml").write_text("containment = 0\nmin-run = 0\ntags = false\nfacts = false\n", encoding="utf-8")
+    result = runner.invoke(app, ["scan", str(src), "--out", str(tmp_path / "toml"), "-q"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "toml" / "report.json").read_text(encoding="utf-8"))
+    p = report["parameters"]
+    assert (p["containment"], p["min_run"], p["tags"], p["facts"]) == (0, 0, False, False)
+    (tmp_path / "dedup.toml").write_text('tags = "no"\n', encoding="utf-8")
+    result = runner.invoke(app, ["scan", str(src), "--out", str(tmp_path / "bad"), "-q"])
+    assert result.exit_code == 2 and "tags" in result.output
+    (tmp_path / "dedup.toml").unlink()
+    for option, value in (("--containment", "0.3"), ("--containment", "1.5"), ("--min-run", "1")):
+        result = runner.invoke(app, ["scan", str(src), "--out", str(tmp_path / "x"), option, value])
+        assert result.exit_code == 2 and option in result.output, (option, value, result.output)
