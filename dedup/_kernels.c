@@ -405,9 +405,14 @@ static PyObject *py_band_keys(PyObject *self, PyObject *args) {
  * `window` keys, the smallest key of every window of `window` keys; with fewer, the
  * smallest key; with none, the smallest 5-gram, a window's smallest written only when
  * it differs from the previous window's.  Each text's values (the high halves of those
- * keys, in the order found; a value may come twice) go to out_values (uint32, room for
+ * keys, sorted and distinct) go to out_values (uint32, room for
  * len(flat) + len(sizes)) one text after the other, their number to out_counts (int64
  * per text). */
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
 static PyObject *py_fingerprints(PyObject *self, PyObject *args) {
     PyObject *o_flat, *o_sizes, *o_counts, *o_values;
     Py_ssize_t window;
@@ -421,11 +426,11 @@ static PyObject *py_fingerprints(PyObject *self, PyObject *args) {
     const int64_t *sz = sizes.buf;
     Py_ssize_t total = 0, longest = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        if (sz[i] < 0) { total = -1; break; }
+        if (sz[i] < 0 || sz[i] > N - total) { total = -1; break; } /* no overflow: each size fits what is left */
         total += sz[i];
         if (sz[i] > longest) longest = sz[i];
     }
-    if (total != N || counts.len / 8 != n || values.len / 4 < N + n || window < 1) {
+    if (total != N || counts.len / 8 != n || values.len / 4 < N + n || window < 1 || (size_t)longest > SIZE_MAX / sizeof(uint64_t)) {
         PyErr_SetString(PyExc_ValueError, "fingerprints: flat, sizes and the output buffers do not agree");
         goto fail_values;
     }
@@ -467,6 +472,14 @@ static PyObject *py_fingerprints(PyObject *self, PyObject *args) {
                     prev = m;
                 }
             }
+        }
+        Py_ssize_t got = count - start;
+        if (got > 1) { /* each value once per text */
+            qsort(out_v + start, (size_t)got, sizeof(uint32_t), cmp_u32);
+            Py_ssize_t d = 1;
+            for (Py_ssize_t j = 1; j < got; j++)
+                if (out_v[start + j] != out_v[start + d - 1]) out_v[start + d++] = out_v[start + j];
+            count = start + d;
         }
         out_c[i] = count - start;
     }

@@ -93,9 +93,8 @@ SHARED_SHARE = 0.7
 
 @dataclass
 class Fingerprints:
-    """The fingerprints of every text: 32-bit values, text ``i`` owning
-    ``vals[ptr[i]:ptr[i + 1]]`` (in no particular order; a value may come twice);
-    ``chars[i]``: its normalized length.
+    """The fingerprints of every text: sorted distinct 32-bit values, text ``i`` owning
+    ``vals[ptr[i]:ptr[i + 1]]``; ``chars[i]``: its normalized length.
 
     A fingerprint is the hash of 16 consecutive normalized characters (made from the
     character 5-gram hashes at offsets 0, 5, 10 and 11), kept when it is the smallest
@@ -236,6 +235,20 @@ def candidates(fp: Fingerprints, active: np.ndarray, cap: int = POSTING_CAP, que
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))) if len(ordered) else np.zeros(0, np.int64)
     held = np.diff(np.append(starts, len(ordered)))  # entries, a text's repeats included
     maybe = ordered[starts[(held >= 2) & (held <= 2 * cap)]]
+    common = ordered[starts[held > cap]]  # sorted
+    # Each text's fingerprints that are not common phrasing (held by at most cap texts,
+    # itself included): what the share below is taken of.  It changes only when a
+    # value's holders cross the cap, so removing copies does not make new candidates.
+    marked = np.zeros(1 << 24, dtype=bool)
+    marked[common >> np.uint32(8)] = True
+    suspect = np.flatnonzero(marked[fp.vals >> np.uint32(8)])
+    is_common = np.zeros(len(fp.vals), dtype=bool)
+    if len(common):
+        at_common = np.minimum(np.searchsorted(common, fp.vals[suspect]), len(common) - 1)
+        is_common[suspect] = common[at_common] == fp.vals[suspect]
+    owner_all = np.repeat(np.arange(n, dtype=np.int64), fp.counts)
+    uncommon = np.bincount(owner_all[~is_common], minlength=n)
+    del marked, suspect, is_common, owner_all, common
     table = np.zeros(1 << 24, dtype=bool)
     table[maybe >> np.uint32(8)] = True
     del ordered, starts, held, maybe
@@ -270,18 +283,18 @@ def candidates(fp: Fingerprints, active: np.ndarray, cap: int = POSTING_CAP, que
     out = np.stack(((packed >> _U64(32)).astype(np.int64), (packed & _LOW32).astype(np.int64)), axis=1)
     # A fragment shares most of its fingerprints with the text it lies in: at least
     # SHARED_SHARE of those of the shorter text that are not common phrasing.
-    rare = np.bincount(own[np.repeat(first, count) + _ranges(count)], minlength=n)
-    shorter = np.where(fp.chars[out[:, 0]] <= fp.chars[out[:, 1]], out[:, 0], out[:, 1])
-    ok = shared >= np.maximum(1, np.ceil(SHARED_SHARE * rare[shorter] - 1e-9))
+    # Either side may be the fragment (the one with fewer characters may hold more text).
+    need = np.maximum(1, np.ceil(SHARED_SHARE * np.minimum(uncommon[out[:, 0]], uncommon[out[:, 1]]) - 1e-9))
+    ok = shared >= need
     if queries is not None:
         ok &= queries[out[:, 0]] | queries[out[:, 1]]
     return _covering(out[ok], fp)
 
 
 def _covering(pairs: np.ndarray, fp: Fingerprints) -> np.ndarray:
-    """The pairs where the longer text holds at least :data:`COVERED` of the shorter
-    one's fingerprints, common ones included: a fragment shares stretches of text with
-    the text it lies in, not only scattered 5-grams."""
+    """The pairs where one text holds at least :data:`COVERED` of the other one's
+    fingerprints, common ones included: a fragment shares stretches of text with the
+    text it lies in, not only scattered 5-grams."""
     if not len(pairs):
         return pairs
     texts = sorted_unique(pairs.ravel())
@@ -292,9 +305,14 @@ def _covering(pairs: np.ndarray, fp: Fingerprints) -> np.ndarray:
     owner_of_key = (keys >> _U64(32)).astype(np.int64)
     lo = np.searchsorted(owner_of_key, texts)
     hi = np.searchsorted(owner_of_key, texts, side="right")
-    a, b = pairs[:, 0], pairs[:, 1]
-    swap = fp.chars[a] > fp.chars[b]
-    a, b = np.where(swap, b, a), np.where(swap, a, b)
+    held = _held(pairs[:, 0], pairs[:, 1], texts, keys, lo, hi)
+    held_back = _held(pairs[:, 1], pairs[:, 0], texts, keys, lo, hi)
+    return pairs[(held >= COVERED) | (held_back >= COVERED)]
+
+
+def _held(a: np.ndarray, b: np.ndarray, texts: np.ndarray, keys: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The share of each ``a``'s fingerprints that its ``b`` holds (``keys``: sorted
+    (text, value) of ``texts``, text ``texts[i]`` owning ``keys[lo[i]:hi[i]]``)."""
     ia = np.searchsorted(texts, a)
     size = hi[ia] - lo[ia]
     rep = np.repeat(np.arange(len(a)), size)
@@ -302,13 +320,7 @@ def _covering(pairs: np.ndarray, fp: Fingerprints) -> np.ndarray:
     want = (b[rep].astype(_U64) << _U64(32)) | (keys[idx] & _LOW32)
     pos = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
     held = np.bincount(rep[keys[pos] == want], minlength=len(a))
-    return pairs[held >= COVERED * np.maximum(size, 1) - 1e-9]
-
-
-def _ranges(lengths: np.ndarray) -> np.ndarray:
-    """0, 1, …, l - 1 for each l of ``lengths``, one after the other."""
-    total = int(lengths.sum())
-    return np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return held / np.maximum(size, 1) + 1e-9
 
 
 #: The fuller text must have this many times the fragment's own shingles: two texts
@@ -402,9 +414,12 @@ def verify(
     orig = dict(zip(later, originals(later)))
     norm = {n: normalize(t) for n, t in orig.items()}
     done = {(a, b) for a, b, _ in fragments} | {(a, b) for a, b, _, _ in shaped}
-    known = {(e[0], e[1]) for e in known_fragments}
+    known = {(e[0], e[1]) for e in known_fragments} | {(e[0], e[1]) for e in known_tagged}
     for a, b, c, n_a, n_b in known_fragments:
         if (a, b) not in done:
+            if facts and differing_facts(facts_of(norm[a], orig[a]), facts_of(norm[b], orig[b]), contained=True)[0]:
+                counts["rejected_by_facts"] += 1
+                continue
             affix = tag_affix(norm[a], norm[b], orig[b]) if tags else None
             if affix is not None:
                 shaped.append((a, b, c, affix))
@@ -422,7 +437,7 @@ def verify(
     tagged = []
     for a, b, c, affix in shaped:
         recurs = len(lines_per_tag[affix]) >= 2 or (tag_lines is not None and tag_lines.get(affix, 0) >= 2)
-        if recurs or capital_tag(orig[b], orig[a]):
+        if recurs or capital_tag(orig[b], orig[a], suffix=norm[b].startswith(norm[a])):
             tagged.append((a, b, c, affix))
         elif len(norm[a]) >= MIN_FRAGMENT_CHARS or (a, b) in known:
             fragments.append((a, b, c))

@@ -113,7 +113,7 @@ def _detect(
     release_memory()
     timings["lsh"] = time.perf_counter() - t1
 
-    verifier = Verifier.for_candidates(spill, analysis, cands, ranking.rank, config, tuning)
+    verifier = Verifier.for_candidates(spill, analysis, cands, ranking.rank, config, tuning, ranking.best_block)
     cands_implied, cands_rejected = cands.implied_pairs, cands.rejected
     t2 = time.perf_counter()
     with progress_bar(analysis.n_nodes, "verify+cluster", "text", progress) as pbar:

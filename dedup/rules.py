@@ -142,19 +142,19 @@ def tag_shapes(original: str) -> list[str]:
     return out
 
 
-def capital_tag(tagged: str, bare: str) -> bool:
+def capital_tag(tagged: str, bare: str, suffix: bool) -> bool:
     """Whether ``tagged`` (original text) adds to ``bare`` an affix that looks like a
     tag even where it does not recur: a prefix written in capitals (``BREAKING: …``,
     ``SON DAKİKA | …``) or a site's name after a dash or a bar, every word capitalized
-    (``… - The Daily Post``, ``… | World News``), while ``bare`` is not all capitals."""
+    (``… - The Daily Post``, ``… | World News``), while ``bare`` is not all capitals.
+    ``suffix``: whether the affix follows ``bare`` (else it precedes it)."""
     letters = [ch for ch in bare if ch.isalpha()]
     if not letters or all(ch.isupper() for ch in letters):
         return False
-    m = _PREFIX_TAG.search(tagged)
-    if m:
-        affix = [ch for ch in m.group(1) if ch.isalpha()]
-        if affix and all(ch.isupper() for ch in affix):
-            return True
+    if not suffix:
+        m = _PREFIX_TAG.search(tagged)
+        affix = [ch for ch in m.group(1) if ch.isalpha()] if m else []
+        return bool(affix) and all(ch.isupper() for ch in affix)
     m = _SUFFIX_TAG.search(tagged)
     if m:
         words = _TOKEN.findall(m.group(1))

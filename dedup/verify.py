@@ -47,15 +47,22 @@ def estimate_cutoff(threshold: float) -> float:
 
 
 class NodeTexts:
-    """The normalized text of a node, from its first block (the text of each document
-    decoded once, mostly: the last ``cached_documents`` are kept)."""
+    """The text of a node, from one of its blocks: ``best_block[node]`` when given (the
+    block the keep policy keeps, so a second scan of the output sees the same original
+    text: the rules of :mod:`dedup.rules` read its capitals), else its first block.
+    The text of each document is decoded once, mostly: the last ``cached_documents``
+    are kept."""
 
-    def __init__(self, analysis: Analysis, cached_documents: int = 1024):
+    def __init__(self, analysis: Analysis, cached_documents: int = 1024, best_block: np.ndarray | None = None):
         self.analysis = analysis
+        self.best_block = best_block
         self._document_text = functools.lru_cache(maxsize=cached_documents)(self._decode)
 
     def _decode(self, doc: int) -> str:
         return self.analysis.documents[doc].text
+
+    def _block(self, node: int) -> int:
+        return int(self.best_block[node]) if self.best_block is not None else self.analysis.nodes.first_block(node)
 
     def __call__(self, node: int) -> str:
         """The normalized text of ``node``."""
@@ -65,18 +72,18 @@ class NodeTexts:
         """The original texts of ``nodes``, fetched document by document (each
         document decoded once)."""
         a = self.analysis
-        first = np.array([a.nodes.first_block(n) for n in nodes], dtype=np.int64)
-        docs = a.doc_of_block[first] if len(first) else first
-        out: list[str] = [""] * len(first)
+        blocks = np.array([self._block(n) for n in nodes], dtype=np.int64)
+        docs = a.doc_of_block[blocks] if len(blocks) else blocks
+        out: list[str] = [""] * len(blocks)
         for i in np.argsort(docs, kind="stable").tolist():
-            start, end = a.rows[first[i], 0:2].tolist()
+            start, end = a.rows[blocks[i], 0:2].tolist()
             out[i] = self._document_text(int(docs[i]))[start:end]
         return out
 
     def original(self, node: int) -> str:
-        """The original text of ``node``'s first block."""
+        """The original text of ``node``."""
         a = self.analysis
-        f = a.nodes.first_block(node)
+        f = self._block(node)
         start, end = a.rows[f, 0:2].tolist()
         return self._document_text(int(a.doc_of_block[f]))[start:end]
 
@@ -205,10 +212,20 @@ class Verifier:
         self.contained: dict[int, float] = {}
 
     @classmethod
-    def for_candidates(cls, sig, analysis: Analysis, cands: Candidates, rank: np.ndarray, config: ScanConfig, tuning: Tuning = DEFAULT_TUNING) -> Verifier:
+    def for_candidates(
+        cls,
+        sig,
+        analysis: Analysis,
+        cands: Candidates,
+        rank: np.ndarray,
+        config: ScanConfig,
+        tuning: Tuning = DEFAULT_TUNING,
+        best_block: np.ndarray | None = None,
+    ) -> Verifier:
         """A verifier of the nodes of ``analysis``, shingling ahead in the order the
-        clustering meets the explicit pairs of ``cands`` (``rank``: the nodes' ranks)."""
-        return cls(sig, NodeTexts(analysis), config, shingle_order(cands.pairs, rank, analysis.n_nodes), tuning)
+        clustering meets the explicit pairs of ``cands`` (``rank``: the nodes' ranks;
+        ``best_block``: the block of each node whose text the rules read)."""
+        return cls(sig, NodeTexts(analysis, best_block=best_block), config, shingle_order(cands.pairs, rank, analysis.n_nodes), tuning)
 
     def estimates(self, center: int, others: np.ndarray) -> np.ndarray:
         """MinHash estimates of the similarity of ``center`` to each of ``others``,

@@ -95,8 +95,9 @@ def test_without_tags_the_tagged_line_is_just_the_fuller_one():
 
 
 def test_a_speaker_named_once_is_no_tag():
-    assert not capital_tag(f"Erdoğan: {HEADLINE}", HEADLINE)
-    assert capital_tag(f"BREAKING: {HEADLINE}", HEADLINE) and capital_tag(f"{HEADLINE} | World News", HEADLINE)
+    assert not capital_tag(f"Erdoğan: {HEADLINE}", HEADLINE, suffix=False)
+    assert capital_tag(f"BREAKING: {HEADLINE}", HEADLINE, suffix=False) and capital_tag(f"{HEADLINE} | World News", HEADLINE, suffix=True)
+    assert not capital_tag(f"UN: {HEADLINE} - talks resume on Monday", f"UN: {HEADLINE}", suffix=True)
     assert tag_affix(normalize(HEADLINE), normalize(f"SON DAKİKA | {HEADLINE}"), f"SON DAKİKA | {HEADLINE}") == "son dakika"
     assert tag_affix(normalize(HEADLINE), normalize(f"{HEADLINE} ve dahası"), f"{HEADLINE} ve dahası") is None  # no separator
     assert tag_shapes(f"FLAŞ: {HEADLINE}")[0] == "flas"
@@ -315,3 +316,62 @@ def test_each_rule_is_switched_off_on_the_command_line_and_in_a_config_file(tmp_
     for option, value in (("--containment", "0.3"), ("--containment", "1.5"), ("--min-run", "1")):
         result = runner.invoke(app, ["scan", str(src), "--out", str(tmp_path / "x"), option, value])
         assert result.exit_code == 2 and option in result.output, (option, value, result.output)
+
+
+# --------------------------------------------------------------------------- found in review
+
+
+def test_a_fuller_line_with_another_number_is_no_container_of_the_first():
+    a = (
+        "The devastating thunderstorm killed 12 residents throughout the coastal settlements "
+        "surrounding the northern river delta overnight, authorities confirmed."
+    )
+    b = a.replace("12", "15") + " Many more were injured."
+    det, _ = run([a + "\n", b + "\n"])
+    assert removed_lines(det) == {}
+
+
+def test_capitals_before_a_line_make_no_tag_of_words_after_it():
+    a = "UN: Ceasefire agreed in the north of the country"
+    det, out = run([a + "\n", a + " - talks resume on Monday\n"])
+    assert "talks resume on Monday" in "".join(out)
+    assert removed_lines(det) == {(0, 0): "contained"}
+
+
+def test_a_fragment_is_found_whatever_else_the_corpus_holds():
+    m = "The central bank will announce its interest rate decision on Thursday."
+    z = "Students started the new school year with great excitement and joy."
+    x, y = " ".join([m] * 3), f"{z} {m} {m}"
+    for texts in ([x, y], [x, y, z]):
+        det, _ = run([t + "\n" for t in texts])
+        assert removed_lines(det).get((0, 0)) == "contained", texts
+
+
+def test_the_engines_find_the_same_fragments():
+    phrase = "the harbour council met again on monday, "
+    a = (phrase * 20).strip()
+    b = a + " " + " ".join(f"and the mayor said item {w} of the plan for ferries number {w * 7} was approved after long debate." for w in range(12))
+    results = [removed_lines(run([a + "\n", b + "\n"], minhash_engine=engine)[0]) for engine in ("auto", "numpy")]
+    assert results[0] == results[1]
+
+
+def test_a_short_pair_under_a_one_off_tag_does_not_depend_on_the_order():
+    a, b = "Local team wins the cup final again", "Local team wins the cup final again - say fans"
+    first, _ = run([a + "\n", b + "\n"])
+    second, _ = run([b + "\n", a + "\n"])
+    assert removed_lines(first) == {(0, 0): "contained"} and removed_lines(second) == {(1, 0): "contained"}
+
+
+def test_a_second_scan_reads_the_same_capitals_as_the_first():
+    """The rules read a text's capitals from the block the keep policy keeps, so the
+    output scanned again gives the same verdict (an upper-case copy read first used to
+    decide the first scan, the kept mixed-case one the second)."""
+    docs = [
+        Document("d1.txt", "DIŞİŞLERİ BAKANI ANKARA'DA BASIN TOPLANTISI DÜZENLEDİ\n", order=1),
+        Document("d2.txt", "DIŞİŞLERİ BAKANI ANKARA'DA BASIN TOPLANTISI DÜZENLEYECEK\n", order=2),
+        Document("d3.txt", "Dışişleri Bakanı Ankara’da basın toplantısı düzenledi\n", order=3, date="2023-01-05"),
+    ]
+    cfg = ScanConfig(shingle="char", ngram=2, threshold=0.5, min_chars=5, keep="earliest", containment=0, tags=False, min_run=0)
+    outputs = output_texts(detect(docs, cfg))
+    again = detect([Document(d.id, out, order=d.order, date=d.date) for d, out in zip(docs, outputs)], cfg)
+    assert again.clusters == []
