@@ -11,9 +11,9 @@ behind each choice.
 1. :class:`Fingerprints` (made in the analysis, per distinct text): winnowed hashes
    of 16-character stretches; two texts sharing 23 characters share one.
 2. :func:`candidates`: pairs sharing fingerprints that few texts hold (at most
-   :data:`POSTING_CAP`; more is common phrasing), at least :data:`SHARED_SHARE` of the
-   shorter text's uncommon ones, and whose longer text holds :data:`COVERED` of all the
-   shorter one's.  A fragment shares stretches of text with the text it lies in; a
+   :data:`POSTING_CAP`; more is common phrasing), at least :data:`SHARED_SHARE` of one
+   side's uncommon ones (counted over the corpus, so removing copies makes no new
+   candidates), and where one side holds :data:`COVERED` of all the other's.  A fragment shares stretches of text with the text it lies in; a
    line whose 5-grams only occur here and there in a long paragraph is not met.  (An
    exact filter on a sample of the 5-grams was tried first: common 5-grams made its
    postings grow with the corpus, 831 s at 100 MB, and what it found beyond shared
