@@ -402,10 +402,9 @@ def verify(
             short = len(norm[a]) < MIN_FRAGMENT_CHARS  # only ever a tagged headline
             if short and not tags:
                 continue
-            if facts and differing_facts(facts_of(norm[a], orig[a]), facts_of(norm[b], orig[b]), contained=True)[0]:
-                counts["rejected_by_facts"] += 1
+            affix = _affix_unless_facts_differ(a, b, norm, orig, facts, tags, counts)
+            if affix is False:
                 continue
-            affix = tag_affix(norm[a], norm[b], orig[b]) if tags else None
             if affix is not None:
                 shaped.append((a, b, c_ab, affix))
             elif not short:
@@ -417,10 +416,9 @@ def verify(
     known = {(e[0], e[1]) for e in known_fragments} | {(e[0], e[1]) for e in known_tagged}
     for a, b, c, n_a, n_b in known_fragments:
         if (a, b) not in done:
-            if facts and differing_facts(facts_of(norm[a], orig[a]), facts_of(norm[b], orig[b]), contained=True)[0]:
-                counts["rejected_by_facts"] += 1
+            affix = _affix_unless_facts_differ(a, b, norm, orig, facts, tags, counts)
+            if affix is False:
                 continue
-            affix = tag_affix(norm[a], norm[b], orig[b]) if tags else None
             if affix is not None:
                 shaped.append((a, b, c, affix))
             else:
@@ -444,6 +442,15 @@ def verify(
     counts["contained_pairs"] = len(fragments)
     counts["tagged_pairs"] = len(tagged)
     return Edges(sorted(fragments), sorted(tagged), counts, size)
+
+
+def _affix_unless_facts_differ(a: int, b: int, norm: Mapping[int, str], orig: Mapping[int, str], facts: bool, tags: bool, counts: Counter) -> str | None | bool:
+    """For a verified pair (``a`` inside ``b``): False when the fact rule says they
+    state different facts (counted), else ``b``'s tag over ``a`` (None: no tag)."""
+    if facts and differing_facts(facts_of(norm[a], orig[a]), facts_of(norm[b], orig[b]), contained=True)[0]:
+        counts["rejected_by_facts"] += 1
+        return False
+    return tag_affix(norm[a], norm[b], orig[b]) if tags else None
 
 
 @dataclass(frozen=True, slots=True)
